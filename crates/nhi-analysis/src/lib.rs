@@ -5,18 +5,38 @@
 //! them all, so a rule without examples cannot be added. Adding a rule means writing one type that
 //! implements [`RiskRule`] and listing it in [`rules`].
 
+mod graph;
 mod rules;
 
 use nhi_model::{Finding, Inventory, RuleMeta, Timestamp};
+use std::sync::OnceLock;
 
+pub use graph::{describe_step, edge, edge_derivers, EdgeDeriver, IdentityGraph, PathStep, PathTarget};
 pub use rules::rules;
 
 /// What analysis needs besides the inventory.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct AnalysisContext {
     /// The time against which ages and expiries are judged (normally now; a report's own
     /// generation time when re-analysing an old export).
     pub now: Timestamp,
+    graph: OnceLock<IdentityGraph>,
+}
+
+impl AnalysisContext {
+    /// A context that judges time at `now`.
+    pub fn new(now: Timestamp) -> Self {
+        AnalysisContext {
+            now,
+            graph: OnceLock::new(),
+        }
+    }
+
+    /// The identity graph of `inventory`, built on first use and shared by every rule of this
+    /// analysis (so pass the same inventory each time).
+    pub fn graph(&self, inventory: &Inventory) -> &IdentityGraph {
+        self.graph.get_or_init(|| IdentityGraph::build(inventory))
+    }
 }
 
 /// An inventory that must (or must not) make a rule fire.
@@ -72,13 +92,13 @@ mod tests {
 
     #[test]
     fn every_rule_honours_its_examples() {
-        let ctx = AnalysisContext { now: examples_now() };
         for rule in rules() {
             let meta = rule.meta();
             let examples = rule.examples();
             assert!(examples.iter().any(|e| e.fires), "{}: no positive example", meta.id);
             assert!(examples.iter().any(|e| !e.fires), "{}: no negative example", meta.id);
             for example in examples {
+                let ctx = AnalysisContext::new(examples_now());
                 let findings = rule.evaluate(&example.inventory, &ctx);
                 assert_eq!(
                     !findings.is_empty(),

@@ -1,1 +1,31 @@
-fn main() {}
+//! The `nhi` binary: parses the command line and hands each subcommand to its module. Kept thin:
+//! discovery lives in `nhi-sources`, judgement in `nhi-analysis`, state in `nhi-store`, and
+//! rendering in `nhi-report`.
+
+mod cli;
+mod commands;
+mod exit;
+mod output;
+mod progress;
+
+use clap::Parser;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let result = match &cli.command {
+        cli::Command::Scan(args) => commands::scan::run(&cli.common, args),
+        cli::Command::Inventory => commands::inventory::run(&cli.common),
+        cli::Command::Findings(args) => commands::findings::run(&cli.common, args),
+        cli::Command::Show(args) => commands::show::run(&cli.common, args),
+        cli::Command::Paths(args) => commands::paths::run(&cli.common, args),
+        cli::Command::Rules => commands::rules::run(&cli.common),
+    };
+    match result {
+        Ok(status) => status.into(),
+        Err(err) => {
+            eprintln!("nhi: error: {err:#}");
+            exit::Status::Fatal.into()
+        }
+    }
+}

@@ -1,0 +1,162 @@
+//! Command-line grammar: the subcommands and the flags they share (see `BRIEF.md`).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// nhi finds, governs and watches the non-human identities of an organisation.
+#[derive(Debug, Parser)]
+#[command(name = "nhi", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// Flags every subcommand understands.
+#[derive(Debug, Args)]
+pub struct CommonArgs {
+    /// Output format.
+    #[arg(long, short = 'f', global = true, value_enum, default_value_t = OutputFormat::Table)]
+    pub format: OutputFormat,
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', global = true, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The store (SQLite database).
+    #[arg(long, global = true, value_name = "PATH", env = "NHI_DB", default_value = ".nhi/nhi.db")]
+    pub db: PathBuf,
+    /// Exit with status 1 when a reported finding is at or above this severity.
+    #[arg(long, global = true, value_name = "SEVERITY")]
+    pub fail_on: Option<nhi_model::Severity>,
+    /// Suppress findings already present in this previous report (json, jsonl or sarif).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+    /// Print nothing but the report (no progress, warnings or summary).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// Say more on standard error (repeat for more).
+    #[arg(long, short = 'v', global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Json,
+    Jsonl,
+    Csv,
+    Sarif,
+    Html,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Discover identities and credentials under PATHs, analyse them and record the run.
+    Scan(ScanArgs),
+    /// List the identities and credentials the store holds.
+    Inventory,
+    /// List stored findings (open ones by default).
+    Findings(FindingsArgs),
+    /// Show one identity or credential: credentials, grants, where seen, timeline, findings.
+    Show(ShowArgs),
+    /// Privilege-escalation and attack paths in the identity graph of the stored inventory.
+    Paths(PathsArgs),
+    /// List every rule: id, severity, OWASP NHI mapping, description.
+    Rules,
+}
+
+#[derive(Debug, Args)]
+pub struct PathsArgs {
+    /// Start only from this identity id (default: every identity with an outgoing edge).
+    #[arg(long, value_name = "ID")]
+    pub from: Option<String>,
+    /// Where paths end: `admin` (any admin-equivalent identity) or an identity id / ARN.
+    #[arg(long, value_name = "TARGET", default_value = "admin")]
+    pub to: String,
+}
+
+#[derive(Debug, Args)]
+pub struct ScanArgs {
+    /// Files and directories to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Do not record the run in the store.
+    #[arg(long)]
+    pub no_store: bool,
+    /// Skip files larger than this many bytes (suffixes K, M, G allowed).
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
+    pub max_file_size: u64,
+    /// Judge ages and expiries at this time (RFC 3339) instead of now, e.g. for an old export.
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Args)]
+pub struct FindingsArgs {
+    /// Only findings that appeared in the latest run (new since the previous one).
+    #[arg(long)]
+    pub new: bool,
+    /// Which findings: open (default), resolved or all.
+    #[arg(long, value_enum, default_value_t = StatusFilter::Open)]
+    pub status: StatusFilter,
+    /// Only findings at or above this severity.
+    #[arg(long, value_name = "SEVERITY")]
+    pub min_severity: Option<nhi_model::Severity>,
+    /// Only findings of this rule.
+    #[arg(long, value_name = "RULE")]
+    pub rule: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFilter {
+    Open,
+    Resolved,
+    All,
+}
+
+#[derive(Debug, Args)]
+pub struct ShowArgs {
+    /// An identity or credential id (a unique prefix or name is enough).
+    pub id: String,
+}
+
+/// Parse `123`, `64K`, `64M`, `2G` (powers of 1024).
+fn parse_size(text: &str) -> Result<u64, String> {
+    let text = text.trim();
+    let (digits, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
+        Some((i, _)) => text.split_at(i),
+        None => (text, ""),
+    };
+    let value: u64 = digits.parse().map_err(|_| format!("'{text}' is not a size"))?;
+    let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
+        "" => 0,
+        "K" => 10,
+        "M" => 20,
+        "G" => 30,
+        _ => return Err(format!("unknown size unit in '{text}' (use K, M or G)")),
+    };
+    value
+        .checked_mul(1 << shift)
+        .ok_or_else(|| format!("'{text}' is too large"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_parse_with_binary_units() {
+        assert_eq!(parse_size("512"), Ok(512));
+        assert_eq!(parse_size("64M"), Ok(64 << 20));
+        assert_eq!(parse_size("2GiB"), Ok(2 << 30));
+        assert!(parse_size("12X").is_err());
+        assert!(parse_size("M").is_err());
+    }
+
+    #[test]
+    fn grammar_is_consistent() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+    }
+}
