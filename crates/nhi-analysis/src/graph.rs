@@ -16,7 +16,7 @@ pub trait EdgeDeriver: Sync {
 
 /// Every built-in edge deriver.
 pub fn edge_derivers() -> &'static [&'static dyn EdgeDeriver] {
-    &[]
+    &[&crate::gcp::ImpersonationEdges, &crate::aws::AwsEdges, &crate::k8s::RbacEdges, &crate::cicd::PullRequestEdges]
 }
 
 /// Directed graph over identity ids (and a few resource ids), with the nodes that hold

@@ -5,7 +5,17 @@
 //! them all, so a rule without examples cannot be added. Adding a rule means writing one type that
 //! implements [`RiskRule`] and listing it in [`rules`].
 
+mod aws;
+mod azure;
+mod cicd;
+mod example;
+mod gcp;
 mod graph;
+mod held_roles;
+mod host;
+pub mod k8s;
+mod mcp;
+mod postgres;
 mod rules;
 
 use nhi_model::{Finding, Inventory, RuleMeta, Timestamp};

@@ -78,9 +78,12 @@ pub struct PathsArgs {
 
 #[derive(Debug, Args)]
 pub struct ScanArgs {
-    /// Files and directories to scan.
+    /// Files and directories to scan, and `postgres://` URLs of servers to inventory live.
     #[arg(value_name = "PATH", default_value = ".")]
     pub paths: Vec<PathBuf>,
+    /// Also inventory this PostgreSQL server (read-only), e.g. `postgres://nhi@db:5432/postgres`.
+    #[arg(long, value_name = "DSN")]
+    pub postgres: Vec<String>,
     /// Do not record the run in the store.
     #[arg(long)]
     pub no_store: bool,

@@ -47,20 +47,37 @@ impl Finding {
     }
 }
 
+/// Marks a keyed fingerprint inside an id (see [`Fingerprinter`](crate::Fingerprinter)).
+const KEYED_MARK: &str = "fp1:";
+
 /// The stable id of a finding: 16 hex digits of BLAKE3 over the rule id, the subject ids and the
-/// location's path and commit. Lines are left out on purpose: editing the file above a finding must
-/// not make it look new.
+/// location's path and commit. Lines are left out on purpose, so editing the file above a finding
+/// does not make it look new; but ids never depend on the store's fingerprint key (a baseline made
+/// on one machine must work on another), so a subject whose id embeds a keyed fingerprint (a
+/// secret) is replaced by the line it was found on.
 pub fn finding_id(rule: &str, subjects: &[String], location: Option<&Location>) -> String {
     let mut hasher = blake3::Hasher::new();
     hasher.update(rule.as_bytes());
+    let mut keyed = false;
     for subject in subjects {
         hasher.update(b"\0");
-        hasher.update(subject.as_bytes());
+        match subject.find(KEYED_MARK) {
+            Some(at) => {
+                keyed = true;
+                hasher.update(subject[..at].as_bytes());
+            }
+            None => {
+                hasher.update(subject.as_bytes());
+            }
+        }
     }
     if let Some(location) = location {
         for part in [&location.path, &location.commit, &location.account, &location.cluster] {
             hasher.update(b"\x01");
             hasher.update(part.as_deref().unwrap_or("").as_bytes());
+        }
+        if keyed {
+            hasher.update(&location.line.unwrap_or(0).to_le_bytes());
         }
     }
     hex::encode(&hasher.finalize().as_bytes()[..8])
@@ -79,6 +96,15 @@ mod tests {
         assert_ne!(a, finding_id("r", &subjects, Some(&at("b.pem", 1))));
         assert_ne!(a, finding_id("other", &subjects, Some(&at("a.pem", 1))));
         assert_eq!(a.len(), 16);
+    }
+
+    #[test]
+    fn id_does_not_depend_on_the_fingerprint_key() {
+        let at = |line| Location::file("app/.env", Some(line));
+        let with_key = |fp: &str| vec![format!("api-token:fp1:{fp}"), "host:account:web/deploy".to_string()];
+        let a = finding_id("r", &with_key("aaaa"), Some(&at(3)));
+        assert_eq!(a, finding_id("r", &with_key("bbbb"), Some(&at(3))), "another store's key");
+        assert_ne!(a, finding_id("r", &with_key("aaaa"), Some(&at(4))), "two secrets in one file");
     }
 }
 

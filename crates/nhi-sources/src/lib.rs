@@ -9,8 +9,24 @@
 //! plaintext secret in what they return, only keyed fingerprints and redacted forms; bad content
 //! gives a [`SourceError`] naming the file (and line where known), never a panic.
 
+mod aws;
+mod azure;
+mod cicd;
+mod cloud_export;
+mod credfiles;
+mod gcp;
+pub mod git;
+pub use git::{
+    find_repositories, scan_history, BlobRef, HistoryError, HistoryOptions, HistoryOutcome,
+};
+mod host;
+mod k8s;
+mod mcp;
+pub mod postgres;
 mod registry;
+mod ssh;
 mod walk;
+mod x509;
 
 use nhi_model::{Fingerprinter, Inventory};
 

@@ -25,7 +25,7 @@ mod schema;
 mod write;
 
 pub use error::StoreError;
-pub use read::{FindingQuery, ItemHistory, Recorded, StatusFilter};
+pub use read::{FindingQuery, IdentitySighting, ItemHistory, Recorded, StatusFilter};
 pub use runs::{NewRun, Run, RunCounts, SeverityCounts};
 pub use write::RunSummary;
 
@@ -121,6 +121,15 @@ impl Store {
             subject: Some(subject_id.to_string()),
             ..FindingQuery::default()
         })
+    }
+
+    /// What the store remembers of every identity (first and last seen, last used), so that a new
+    /// run can carry facts forward that its own sources cannot see (a role not connected right now
+    /// was still used last week).
+    pub fn identity_sightings(
+        &self,
+    ) -> Result<std::collections::HashMap<String, IdentitySighting>, StoreError> {
+        read::identity_sightings(&self.conn).map_err(|f| f.at(&self.path))
     }
 
     /// One identity with when it was first and last seen.

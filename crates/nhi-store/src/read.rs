@@ -81,6 +81,43 @@ pub(crate) fn inventory(conn: &Connection) -> Result<Inventory, Fault> {
     Ok(inventory)
 }
 
+/// When every stored identity was first and last seen, and when it was last used (as far as any
+/// run knew), keyed by identity id.
+pub(crate) fn identity_sightings(
+    conn: &Connection,
+) -> Result<std::collections::HashMap<String, IdentitySighting>, Fault> {
+    let mut stmt = conn.prepare(
+        "SELECT id, first_seen, last_seen, first_run, last_run, json_extract(json, '$.last_used') \
+         FROM identities",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut sightings = std::collections::HashMap::new();
+    while let Some(row) = rows.next()? {
+        let last_used: Option<String> = row.get(5)?;
+        let sighting = IdentitySighting {
+            history: ItemHistory {
+                first_seen: row.get(1)?,
+                last_seen: row.get(2)?,
+                first_run: row.get(3)?,
+                last_run: row.get(4)?,
+            },
+            last_used: last_used
+                .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+                .map(|t| t.with_timezone(&chrono::Utc)),
+        };
+        sightings.insert(row.get(0)?, sighting);
+    }
+    Ok(sightings)
+}
+
+/// What the store remembers of an identity between runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentitySighting {
+    pub history: ItemHistory,
+    /// The latest `last_used` any run recorded.
+    pub last_used: Option<Timestamp>,
+}
+
 /// One identity with its history.
 pub(crate) fn identity(conn: &Connection, id: &str) -> Result<Option<Recorded<Identity>>, Fault> {
     recorded(conn, "identities", id)

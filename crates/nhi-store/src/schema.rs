@@ -106,6 +106,7 @@ const MIGRATIONS: &[&str] = &[
         finding_id TEXT NOT NULL REFERENCES findings (id) ON DELETE CASCADE,
         PRIMARY KEY (subject_id, finding_id)
     ) WITHOUT ROWID;
+    CREATE INDEX finding_subjects_by_finding ON finding_subjects (finding_id);
     ",
 ];
 

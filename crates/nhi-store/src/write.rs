@@ -184,8 +184,12 @@ fn upsert(
     let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
     let placeholders: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
     let (at, run) = (columns.len() + 1, columns.len() + 2);
+    // Key columns are never rewritten: updating a parent key would make SQLite check every
+    // child table that references it (a scan per row).
+    let key_columns: Vec<&str> = key.split(',').map(str::trim).collect();
     let updates: String = names
         .iter()
+        .filter(|n| !key_columns.contains(n))
         .map(|n| format!("{n} = excluded.{n}, "))
         .collect();
     let sql = format!(

@@ -11,14 +11,11 @@ use nhi_report::{ReportData, View};
 use nhi_sources::{scan_paths, ScanOptions, SourceContext};
 use nhi_store::{NewRun, Store};
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::time::Instant;
 
 pub fn run(common: &CommonArgs, args: &ScanArgs) -> anyhow::Result<Status> {
-    for path in &args.paths {
-        if std::fs::symlink_metadata(path).is_err() {
-            anyhow::bail!("{}: no such file or directory", path.display());
-        }
-    }
+    let targets = Targets::of(args)?;
     let started = chrono::Utc::now();
     let clock = Instant::now();
     let mut store = if args.no_store {
@@ -36,8 +33,14 @@ pub fn run(common: &CommonArgs, args: &ScanArgs) -> anyhow::Result<Status> {
     let ctx = SourceContext {
         fingerprinter: &fingerprinter,
     };
-    let outcome = scan_paths(&args.paths, &options, &ctx, &progress);
+    let mut outcome = scan_paths(&targets.paths, &options, &ctx, &progress);
     progress.finish();
+    for dsn in &targets.databases {
+        let discovery = nhi_sources::postgres::discover(dsn, &ctx);
+        outcome.inventory.absorb(discovery.inventory);
+        outcome.errors.extend(discovery.errors);
+    }
+    carry_forward(&store, &mut outcome.inventory)?;
     for warning in &outcome.warnings {
         if common.verbose > 0 || !warning.message.starts_with("dangling") {
             note(common, format!("nhi: warning: {warning}"));
@@ -51,8 +54,8 @@ pub fn run(common: &CommonArgs, args: &ScanArgs) -> anyhow::Result<Status> {
     let findings = nhi_analysis::analyse(&outcome.inventory, &analysis);
     let run = NewRun {
         command: "scan".into(),
-        paths: args.paths.iter().map(|p| p.to_string_lossy().into_owned()).collect(),
-        scope: scope_key(args),
+        paths: targets.shown(),
+        scope: targets.scope_key(),
         started,
         finished: chrono::Utc::now(),
         version: env!("CARGO_PKG_VERSION").into(),
@@ -132,7 +135,7 @@ fn human_bytes(bytes: u64) -> String {
 }
 
 /// The store's own files, never scanned (`nhi scan .` would otherwise read its database).
-fn store_files(common: &CommonArgs, args: &ScanArgs) -> Vec<std::path::PathBuf> {
+fn store_files(common: &CommonArgs, args: &ScanArgs) -> Vec<PathBuf> {
     if args.no_store {
         return Vec::new();
     }
@@ -146,22 +149,69 @@ fn store_files(common: &CommonArgs, args: &ScanArgs) -> Vec<std::path::PathBuf> 
         .collect()
 }
 
-/// The scope of a run: its canonical roots, sorted. Findings are resolved only by a later run of
-/// the same scope, so scanning one folder never resolves what another scan found elsewhere.
-fn scope_key(args: &ScanArgs) -> String {
-    let mut roots: Vec<String> = args
-        .paths
-        .iter()
-        .map(|p| {
-            std::fs::canonicalize(p)
-                .unwrap_or_else(|_| p.clone())
-                .to_string_lossy()
-                .into_owned()
-        })
-        .collect();
-    roots.sort();
-    roots.dedup();
-    roots.join("\n")
+/// What one scan reads: paths to walk and PostgreSQL servers to query.
+struct Targets {
+    paths: Vec<PathBuf>,
+    /// Connection strings, with their passwords (never shown: see [`Targets::shown`]).
+    databases: Vec<String>,
+}
+
+impl Targets {
+    fn of(args: &ScanArgs) -> anyhow::Result<Targets> {
+        let mut targets = Targets {
+            paths: Vec::new(),
+            databases: args.postgres.clone(),
+        };
+        for path in &args.paths {
+            let text = path.to_string_lossy();
+            if nhi_sources::postgres::is_postgres_dsn(&text) {
+                targets.databases.push(text.into_owned());
+            } else if std::fs::symlink_metadata(path).is_err() {
+                anyhow::bail!("{}: no such file or directory", path.display());
+            } else {
+                targets.paths.push(path.clone());
+            }
+        }
+        Ok(targets)
+    }
+
+    /// Paths as given and databases with their passwords redacted: what a run records.
+    fn shown(&self) -> Vec<String> {
+        let paths = self.paths.iter().map(|p| p.to_string_lossy().into_owned());
+        let databases = self.databases.iter().map(|d| nhi_sources::postgres::redact_dsn(d));
+        paths.chain(databases).collect()
+    }
+
+    /// The scope of a run: its canonical roots and redacted servers, sorted. Findings are
+    /// resolved only by a later run of the same scope, so scanning one folder never resolves
+    /// what another scan found elsewhere.
+    fn scope_key(&self) -> String {
+        let mut roots: Vec<String> = self
+            .paths
+            .iter()
+            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).to_string_lossy().into_owned())
+            .chain(self.databases.iter().map(|d| nhi_sources::postgres::redact_dsn(d)))
+            .collect();
+        roots.sort();
+        roots.dedup();
+        roots.join("\n")
+    }
+}
+
+/// Carry forward what earlier runs knew and this one cannot see: the latest `last_used` of every
+/// identity, and since when the store has observed it (`observed_since`), so rules can tell
+/// "never used in 90 days of watching" from "first seen today".
+fn carry_forward(store: &Store, inventory: &mut nhi_model::Inventory) -> anyhow::Result<()> {
+    let sightings = store.identity_sightings().context("cannot read identity history")?;
+    for identity in inventory.identities.values_mut() {
+        if let Some(sighting) = sightings.get(&identity.id) {
+            identity.last_used = identity.last_used.max(sighting.last_used);
+            identity
+                .attributes
+                .insert("observed_since".into(), sighting.history.first_seen.to_rfc3339().into());
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,0 +1,568 @@
+//! The cluster model: roles (aggregation resolved), bindings, service accounts and workloads,
+//! rebuilt from the inventory the Kubernetes source writes (see `nhi-sources`' `k8s` module for
+//! the shape) plus the bootstrap policy every cluster has.
+//!
+//! Invariants: built in time linear in the inventory (aggregated roles aside, which are few);
+//! bindings are indexed by role and roles by id; the same object seen in two files counts once.
+
+use super::builtin;
+use super::policy::{LabelSelector, PolicyRule};
+use nhi_model::{EdgeKind, Inventory, Location};
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// Where a binding grants its role.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Scope {
+    /// A ClusterRoleBinding: everywhere, cluster-scoped resources and non-resource URLs included.
+    Cluster,
+    /// A RoleBinding: namespaced resources of this namespace only.
+    Namespace(String),
+}
+
+impl Scope {
+    /// `cluster` or `namespace <ns>`.
+    pub fn describe(&self) -> String {
+        match self {
+            Scope::Cluster => "cluster-wide".to_string(),
+            Scope::Namespace(ns) => format!("in namespace {ns}"),
+        }
+    }
+}
+
+/// A Role or ClusterRole.
+#[derive(Debug, Clone)]
+pub struct Role {
+    /// `k8s:clusterrole:<name>` or `k8s:role:<ns>/<name>`.
+    pub id: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    pub labels: BTreeMap<String, String>,
+    /// `aggregationRule.clusterRoleSelectors`, when the role aggregates others.
+    pub aggregation: Option<Vec<LabelSelector>>,
+    /// The effective rules (for an aggregated role, the union of the roles it selects).
+    pub rules: Vec<PolicyRule>,
+    pub location: Option<Location>,
+    /// Part of the bootstrap policy rather than of the scanned manifests.
+    pub builtin: bool,
+}
+
+impl Role {
+    /// `ClusterRole <name>` or `Role <ns>/<name>`.
+    pub fn describe(&self) -> String {
+        describe_role(&self.id)
+    }
+}
+
+/// `ClusterRole <name>` or `Role <ns>/<name>` for a role id, whether or not the role exists.
+pub(crate) fn describe_role(id: &str) -> String {
+    match (id.strip_prefix(CLUSTER_ROLE), id.strip_prefix(ROLE)) {
+        (Some(name), _) => format!("ClusterRole {name}"),
+        (_, Some(name)) => format!("Role {name}"),
+        _ => id.to_string(),
+    }
+}
+
+/// Who a binding names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum SubjectKind {
+    ServiceAccount,
+    User,
+    Group,
+}
+
+/// A binding subject, with its identity id.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Subject {
+    pub id: String,
+    pub kind: SubjectKind,
+    pub name: String,
+    /// The namespace of a service account.
+    pub namespace: Option<String>,
+}
+
+impl Subject {
+    /// Parse an identity id written by the source (`k8s:serviceaccount:ns/name`, `k8s:user:x`,
+    /// `k8s:group:x`).
+    pub fn from_id(id: &str) -> Option<Subject> {
+        let (kind, rest) = if let Some(rest) = id.strip_prefix("k8s:serviceaccount:") {
+            (SubjectKind::ServiceAccount, rest)
+        } else if let Some(rest) = id.strip_prefix("k8s:user:") {
+            (SubjectKind::User, rest)
+        } else {
+            (SubjectKind::Group, id.strip_prefix("k8s:group:")?)
+        };
+        let (namespace, name) = match kind {
+            SubjectKind::ServiceAccount => {
+                let (ns, name) = rest.split_once('/')?;
+                (Some(ns.to_string()), name.to_string())
+            }
+            _ => (None, rest.to_string()),
+        };
+        Some(Subject {
+            id: id.to_string(),
+            kind,
+            name,
+            namespace,
+        })
+    }
+
+    /// `ServiceAccount ns/name`, `User name` or `Group name`, for titles.
+    pub fn describe(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("{} {ns}/{}", self.kind_name(), self.name),
+            None => format!("{} {}", self.kind_name(), self.name),
+        }
+    }
+
+    /// `ServiceAccount`, `User` or `Group`.
+    pub fn kind_name(&self) -> &'static str {
+        match self.kind {
+            SubjectKind::ServiceAccount => "ServiceAccount",
+            SubjectKind::User => "User",
+            SubjectKind::Group => "Group",
+        }
+    }
+}
+
+/// A RoleBinding or ClusterRoleBinding.
+#[derive(Debug, Clone)]
+pub struct Binding {
+    /// `k8s:clusterrolebinding:<name>` or `k8s:rolebinding:<ns>/<name>`.
+    pub id: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// The id of the role it refers to.
+    pub role: String,
+    pub subjects: Vec<Subject>,
+    pub location: Option<Location>,
+    /// Part of the bootstrap policy (built in, or labelled `kubernetes.io/bootstrapping`).
+    pub builtin: bool,
+}
+
+impl Binding {
+    /// Where the binding grants its role.
+    pub fn scope(&self) -> Scope {
+        match &self.namespace {
+            Some(ns) => Scope::Namespace(ns.clone()),
+            None => Scope::Cluster,
+        }
+    }
+
+    /// `ClusterRoleBinding <name>` or `RoleBinding <ns>/<name>`.
+    pub fn describe(&self) -> String {
+        match &self.namespace {
+            Some(ns) => format!("RoleBinding {ns}/{}", self.name),
+            None => format!("ClusterRoleBinding {}", self.name),
+        }
+    }
+}
+
+/// A service account, declared or only referenced.
+#[derive(Debug, Clone)]
+pub struct ServiceAccount {
+    pub id: String,
+    pub namespace: String,
+    pub name: String,
+    /// `automountServiceAccountToken` of the ServiceAccount object, when set.
+    pub automount: Option<bool>,
+    /// Where the ServiceAccount object was declared, if it was.
+    pub declared: Option<Location>,
+}
+
+/// A workload and the service account its pods run as.
+#[derive(Debug, Clone)]
+pub struct Workload {
+    pub id: String,
+    pub kind: String,
+    pub namespace: String,
+    /// Id of the service account.
+    pub service_account: String,
+    /// `automountServiceAccountToken` of the pod spec, when set.
+    pub automount: Option<bool>,
+    pub location: Option<Location>,
+}
+
+impl Workload {
+    /// `Deployment ns/name`, for titles.
+    pub fn describe(&self) -> String {
+        let name = self.id.rsplit(':').next().unwrap_or(&self.id);
+        format!("{} {name}", self.kind)
+    }
+}
+
+/// Everything the RBAC analysis knows about the scanned clusters.
+#[derive(Debug, Default)]
+pub struct Cluster {
+    roles: HashMap<String, Role>,
+    bindings: Vec<Binding>,
+    by_role: HashMap<String, Vec<usize>>,
+    service_accounts: BTreeMap<String, ServiceAccount>,
+    workloads: Vec<Workload>,
+    namespaces: BTreeSet<String>,
+}
+
+const CLUSTER_ROLE: &str = "k8s:clusterrole:";
+const ROLE: &str = "k8s:role:";
+
+impl Cluster {
+    /// Rebuild the cluster from an inventory.
+    pub fn from_inventory(inventory: &Inventory) -> Cluster {
+        let mut cluster = Cluster::default();
+        cluster.load_roles(inventory);
+        cluster.load_bindings(inventory);
+        cluster.load_accounts_and_workloads(inventory);
+        cluster.add_builtins();
+        cluster.resolve_aggregation();
+        for (index, binding) in cluster.bindings.iter().enumerate() {
+            cluster
+                .by_role
+                .entry(binding.role.clone())
+                .or_default()
+                .push(index);
+        }
+        let namespaces = (cluster.roles.values().filter_map(|r| r.namespace.clone()))
+            .chain(cluster.bindings.iter().filter_map(|b| b.namespace.clone()))
+            .chain(
+                cluster
+                    .service_accounts
+                    .values()
+                    .map(|sa| sa.namespace.clone()),
+            )
+            .chain(cluster.workloads.iter().map(|w| w.namespace.clone()));
+        cluster.namespaces = namespaces.collect();
+        cluster
+    }
+
+    fn role_entry(&mut self, id: &str) -> Option<&mut Role> {
+        if !self.roles.contains_key(id) {
+            let (namespace, name) = if let Some(name) = id.strip_prefix(CLUSTER_ROLE) {
+                (None, name.to_string())
+            } else {
+                let (ns, name) = id.strip_prefix(ROLE)?.split_once('/')?;
+                (Some(ns.to_string()), name.to_string())
+            };
+            let role = Role {
+                id: id.to_string(),
+                namespace,
+                name,
+                labels: BTreeMap::new(),
+                aggregation: None,
+                rules: Vec::new(),
+                location: None,
+                builtin: false,
+            };
+            self.roles.insert(id.to_string(), role);
+        }
+        self.roles.get_mut(id)
+    }
+
+    fn load_roles(&mut self, inventory: &Inventory) {
+        for edge in inventory.edges.iter().filter(|e| e.kind == EdgeKind::Owns) {
+            let Some(role) = self.role_entry(&edge.to) else {
+                continue;
+            };
+            if let Some(Value::Object(labels)) = edge.attributes.get("labels") {
+                for (key, value) in labels {
+                    if let Some(value) = value.as_str() {
+                        role.labels.insert(key.clone(), value.to_string());
+                    }
+                }
+            }
+            if let Some(Value::Array(selectors)) = edge.attributes.get("aggregation_selectors") {
+                let parsed = selectors.iter().filter_map(LabelSelector::from_json);
+                role.aggregation.get_or_insert_with(Vec::new).extend(parsed);
+            }
+            if role.location.is_none() {
+                role.location = location(edge.attributes.get("location"));
+            }
+        }
+        for grant in &inventory.grants {
+            let Some(role) = self.role_entry(&grant.identity) else {
+                continue;
+            };
+            role.rules
+                .push(rule_of(&grant.actions, grant.conditions.as_ref()));
+        }
+        for role in self.roles.values_mut() {
+            role.rules.sort();
+            role.rules.dedup();
+        }
+    }
+
+    fn load_bindings(&mut self, inventory: &Inventory) {
+        let mut index: HashMap<&str, usize> = HashMap::new();
+        for edge in inventory
+            .edges
+            .iter()
+            .filter(|e| e.kind == EdgeKind::BoundTo)
+        {
+            let Some(binding_id) = edge.attributes.get("binding").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(subject) = Subject::from_id(&edge.from) else {
+                continue;
+            };
+            let position = match index.get(binding_id) {
+                Some(&position) => position,
+                None => {
+                    let Some(binding) = new_binding(binding_id, &edge.to) else {
+                        continue;
+                    };
+                    let mut binding = binding;
+                    binding.location = location(edge.attributes.get("location"));
+                    binding.builtin = edge
+                        .attributes
+                        .get("bootstrap")
+                        .and_then(Value::as_bool)
+                        .unwrap_or(false);
+                    self.bindings.push(binding);
+                    index.insert(binding_id, self.bindings.len() - 1);
+                    self.bindings.len() - 1
+                }
+            };
+            let binding = &mut self.bindings[position];
+            if !binding.subjects.contains(&subject) {
+                binding.subjects.push(subject);
+            }
+        }
+    }
+
+    fn load_accounts_and_workloads(&mut self, inventory: &Inventory) {
+        for identity in inventory.identities.values() {
+            let Some(Subject {
+                kind: SubjectKind::ServiceAccount,
+                namespace: Some(namespace),
+                name,
+                ..
+            }) = Subject::from_id(&identity.id)
+            else {
+                continue;
+            };
+            let account = ServiceAccount {
+                id: identity.id.clone(),
+                namespace,
+                name,
+                automount: identity
+                    .attributes
+                    .get("automount_token")
+                    .and_then(Value::as_bool),
+                declared: location(identity.attributes.get("location")),
+            };
+            self.service_accounts.insert(identity.id.clone(), account);
+        }
+        for edge in inventory.edges.iter().filter(|e| e.kind == EdgeKind::Uses) {
+            let Some(kind) = edge.attributes.get("workload").and_then(Value::as_str) else {
+                continue;
+            };
+            let Some(Subject {
+                namespace: Some(namespace),
+                ..
+            }) = Subject::from_id(&edge.to)
+            else {
+                continue;
+            };
+            self.workloads.push(Workload {
+                id: edge.from.clone(),
+                kind: kind.to_string(),
+                namespace,
+                service_account: edge.to.clone(),
+                automount: edge
+                    .attributes
+                    .get("automount_token")
+                    .and_then(Value::as_bool),
+                location: location(edge.attributes.get("location")),
+            });
+        }
+        self.workloads.sort_by(|a, b| a.id.cmp(&b.id));
+        self.workloads.dedup_by(|a, b| a.id == b.id);
+    }
+
+    fn add_builtins(&mut self) {
+        for spec in builtin::ROLES {
+            let id = match spec.namespace {
+                Some(ns) => format!("{ROLE}{ns}/{}", spec.name),
+                None => format!("{CLUSTER_ROLE}{}", spec.name),
+            };
+            if self
+                .roles
+                .get(&id)
+                .is_some_and(|r| !r.rules.is_empty() || r.aggregation.is_some())
+            {
+                continue; // the scan saw the real object: trust it
+            }
+            let aggregation = spec.aggregates.map(|label| {
+                vec![LabelSelector {
+                    match_labels: [(label.to_string(), "true".to_string())].into(),
+                    match_expressions: Vec::new(),
+                }]
+            });
+            self.roles.insert(
+                id.clone(),
+                Role {
+                    id,
+                    namespace: spec.namespace.map(str::to_string),
+                    name: spec.name.to_string(),
+                    labels: spec
+                        .labels
+                        .iter()
+                        .map(|l| (l.to_string(), "true".to_string()))
+                        .collect(),
+                    aggregation,
+                    rules: spec.rules(),
+                    location: None,
+                    builtin: true,
+                },
+            );
+        }
+        let seen: BTreeSet<String> = self.bindings.iter().map(|b| b.id.clone()).collect();
+        for spec in builtin::BINDINGS {
+            let id = format!("k8s:clusterrolebinding:{}", spec.name);
+            if seen.contains(&id) {
+                continue;
+            }
+            self.bindings.push(Binding {
+                id,
+                namespace: None,
+                name: spec.name.to_string(),
+                role: format!("{CLUSTER_ROLE}{}", spec.role),
+                subjects: spec
+                    .subjects
+                    .iter()
+                    .filter_map(|s| Subject::from_id(s))
+                    .collect(),
+                location: None,
+                builtin: true,
+            });
+        }
+    }
+
+    /// Give every aggregated ClusterRole the union of the rules of the ClusterRoles its selectors
+    /// match, as the aggregation controller does; aggregated roles may select each other, so
+    /// repeat until nothing changes (bounded by the number of aggregated roles).
+    fn resolve_aggregation(&mut self) {
+        let aggregated: Vec<String> = self
+            .roles
+            .values()
+            .filter(|r| r.namespace.is_none() && r.aggregation.is_some())
+            .map(|r| r.id.clone())
+            .collect();
+        for _ in 0..=aggregated.len() {
+            let mut changed = false;
+            for id in &aggregated {
+                let selectors = self.roles[id].aggregation.clone().unwrap_or_default();
+                let mut rules: Vec<PolicyRule> = self
+                    .roles
+                    .values()
+                    .filter(|r| r.namespace.is_none() && &r.id != id)
+                    .filter(|r| selectors.iter().any(|s| s.matches(&r.labels)))
+                    .flat_map(|r| r.rules.iter().cloned())
+                    .collect();
+                rules.sort();
+                rules.dedup();
+                if let Some(role) = self.roles.get_mut(id) {
+                    if role.rules != rules {
+                        role.rules = rules;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+    }
+
+    /// A role by id.
+    pub fn role(&self, id: &str) -> Option<&Role> {
+        self.roles.get(id)
+    }
+
+    /// Every binding, in inventory order, then the built-in ones.
+    pub fn bindings(&self) -> &[Binding] {
+        &self.bindings
+    }
+
+    /// The bindings that refer to a role.
+    pub fn bindings_of(&self, role: &str) -> impl Iterator<Item = &Binding> {
+        self.by_role
+            .get(role)
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.bindings[i])
+    }
+
+    /// Service accounts by id.
+    pub fn service_accounts(&self) -> &BTreeMap<String, ServiceAccount> {
+        &self.service_accounts
+    }
+
+    /// Workloads, sorted by id.
+    pub fn workloads(&self) -> &[Workload] {
+        &self.workloads
+    }
+
+    /// Every namespace the scan saw.
+    pub fn namespaces(&self) -> &BTreeSet<String> {
+        &self.namespaces
+    }
+
+    /// Whether a workload's pods get their service account's token: the pod spec decides, then
+    /// the ServiceAccount object; Kubernetes mounts it by default.
+    pub fn mounts_token(&self, workload: &Workload) -> bool {
+        workload
+            .automount
+            .or_else(|| {
+                self.service_accounts
+                    .get(&workload.service_account)
+                    .and_then(|sa| sa.automount)
+            })
+            .unwrap_or(true)
+    }
+}
+
+fn new_binding(id: &str, role: &str) -> Option<Binding> {
+    let (namespace, name) = if let Some(name) = id.strip_prefix("k8s:clusterrolebinding:") {
+        (None, name.to_string())
+    } else {
+        let (ns, name) = id.strip_prefix("k8s:rolebinding:")?.split_once('/')?;
+        (Some(ns.to_string()), name.to_string())
+    };
+    Some(Binding {
+        id: id.to_string(),
+        namespace,
+        name,
+        role: role.to_string(),
+        subjects: Vec::new(),
+        location: None,
+        builtin: false,
+    })
+}
+
+/// A rule from a grant: verbs are its actions, the rest is in its conditions as written.
+fn rule_of(actions: &[String], conditions: Option<&Value>) -> PolicyRule {
+    let list = |key: &str| -> Vec<String> {
+        conditions
+            .and_then(|c| c.get(key))
+            .and_then(Value::as_array)
+            .map(|items| {
+                items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    PolicyRule {
+        verbs: actions.to_vec(),
+        api_groups: list("apiGroups"),
+        resources: list("resources"),
+        resource_names: list("resourceNames"),
+        non_resource_urls: list("nonResourceURLs"),
+    }
+}
+
+fn location(value: Option<&Value>) -> Option<Location> {
+    use serde::Deserialize;
+    value.and_then(|v| Location::deserialize(v).ok())
+}

@@ -1,0 +1,245 @@
+//! A hunt: Sigma rules and behavioural detectors over one time-ordered stream of records, their
+//! hits grouped as they come into one [`Alert`] per detector and identity. Invariant: memory grows
+//! with the number of alerts (each listing at most [`MAX_LISTED_EVENTS`] events), not of records.
+
+use crate::behaviour::{BehaviourConfig, BehaviourStream, Hit};
+use crate::normalise::Record;
+use crate::sigma::{group_alerts, EventRef, SigmaEngine, SigmaMatch, SigmaStream};
+use nhi_model::{Alert, RuleMeta, Timestamp};
+use std::collections::{HashMap, HashSet};
+
+/// Events an alert lists; past it, further events are counted in its summary only.
+pub const MAX_LISTED_EVENTS: usize = 1000;
+
+/// Details (distinct clauses of what was seen) a behavioural alert's summary quotes.
+const QUOTED_DETAILS: usize = 3;
+
+/// A hunt in progress. Push records in time order, then [`Hunt::finish`].
+pub struct Hunt<'e> {
+    sigma: Option<SigmaStream<'e>>,
+    behaviour: BehaviourStream,
+    report_from: Option<Timestamp>,
+    book: AlertBook,
+    scratch: Vec<Hit>,
+}
+
+impl<'e> Hunt<'e> {
+    /// A hunt with the given Sigma rules (if any) and every behavioural detector.
+    pub fn new(sigma: Option<&'e SigmaEngine>, config: BehaviourConfig) -> Self {
+        Hunt {
+            sigma: sigma.map(SigmaEngine::stream),
+            behaviour: BehaviourStream::new(config),
+            report_from: None,
+            book: AlertBook::default(),
+            scratch: Vec::new(),
+        }
+    }
+
+    /// Records before `time` still teach the baselines, but nothing is reported about them.
+    pub fn report_from(mut self, time: Timestamp) -> Self {
+        self.report_from = Some(time);
+        self
+    }
+
+    /// Judges one record; `index` is how the caller refers to it.
+    pub fn push(&mut self, index: usize, record: &Record) {
+        if let Some(sigma) = &mut self.sigma {
+            for hit in sigma.push(index, record) {
+                self.book.add_sigma(hit, self.report_from);
+            }
+        }
+        self.behaviour.push(index, record, &mut self.scratch);
+        for hit in self.scratch.drain(..) {
+            self.book.add_hit(hit, self.report_from);
+        }
+    }
+
+    /// Closes open correlation windows and returns the alerts, oldest first.
+    pub fn finish(mut self) -> Vec<Alert> {
+        if let Some(sigma) = self.sigma.take() {
+            for hit in sigma.finish() {
+                self.book.add_sigma(hit, self.report_from);
+            }
+        }
+        self.book.alerts()
+    }
+}
+
+/// What one alert is about, for writing its summary at the end.
+enum Origin {
+    Behaviour {
+        rule: &'static RuleMeta,
+        details: Vec<String>,
+        more_details: usize,
+    },
+    /// The first match of the rule for this principal, its events moved into the alert.
+    Sigma(Box<SigmaMatch>),
+}
+
+struct Entry {
+    alert: Alert,
+    listed: HashSet<String>,
+    unlisted: usize,
+    origin: Origin,
+}
+
+impl Entry {
+    fn add_events(&mut self, events: &[EventRef]) {
+        for event in events {
+            if self.listed.contains(&event.id) {
+                continue;
+            }
+            if self.listed.len() >= MAX_LISTED_EVENTS {
+                self.unlisted += 1;
+            } else {
+                self.listed.insert(event.id.clone());
+                self.alert.events.push(event.id.clone());
+            }
+        }
+    }
+}
+
+/// Alerts being built, one per (detector, principal).
+#[derive(Default)]
+struct AlertBook {
+    entries: Vec<Entry>,
+    slot_of: HashMap<(String, String), usize>,
+}
+
+impl AlertBook {
+    fn entry(&mut self, detector: String, principal: &str, make: impl FnOnce() -> Entry) -> &mut Entry {
+        let key = (detector, principal.to_string());
+        let slot = match self.slot_of.get(&key) {
+            Some(slot) => *slot,
+            None => {
+                self.entries.push(make());
+                self.slot_of.insert(key, self.entries.len() - 1);
+                self.entries.len() - 1
+            }
+        };
+        &mut self.entries[slot]
+    }
+
+    fn add_hit(&mut self, hit: Hit, report_from: Option<Timestamp>) {
+        if report_from.is_some_and(|from| hit.time < from) {
+            return;
+        }
+        let rule = hit.rule;
+        let entry = self.entry(rule.id.to_string(), &hit.principal, || Entry {
+            alert: new_alert(rule.id.to_string(), rule, &hit.principal, hit.time),
+            listed: HashSet::new(),
+            unlisted: 0,
+            origin: Origin::Behaviour {
+                rule,
+                details: Vec::new(),
+                more_details: 0,
+            },
+        });
+        entry.alert.time = entry.alert.time.min(hit.time);
+        entry.add_events(&hit.events);
+        if let Origin::Behaviour {
+            details,
+            more_details,
+            ..
+        } = &mut entry.origin
+        {
+            if !details.contains(&hit.detail) {
+                if details.len() < QUOTED_DETAILS {
+                    details.push(hit.detail);
+                } else {
+                    *more_details += 1;
+                }
+            }
+        }
+    }
+
+    fn add_sigma(&mut self, hit: SigmaMatch, report_from: Option<Timestamp>) {
+        if report_from.is_some_and(|from| hit.time < from) {
+            return;
+        }
+        let entry = self.entry(hit.detector(), &hit.principal, || Entry {
+            alert: Alert {
+                detector: hit.detector(),
+                severity: hit.severity,
+                owasp: Vec::new(),
+                principal: hit.principal.clone(),
+                time: hit.time,
+                events: Vec::new(),
+                summary: String::new(),
+            },
+            listed: HashSet::new(),
+            unlisted: 0,
+            origin: Origin::Sigma(Box::new(SigmaMatch {
+                events: Vec::new(),
+                ..hit.clone()
+            })),
+        });
+        entry.alert.time = entry.alert.time.min(hit.time);
+        entry.alert.severity = entry.alert.severity.max(hit.severity);
+        entry.add_events(&hit.events);
+    }
+
+    fn alerts(self) -> Vec<Alert> {
+        let mut alerts: Vec<Alert> = self.entries.into_iter().map(finish_entry).collect();
+        alerts.sort_by(|a, b| {
+            (a.time, &a.detector, &a.principal).cmp(&(b.time, &b.detector, &b.principal))
+        });
+        alerts
+    }
+}
+
+fn new_alert(detector: String, rule: &RuleMeta, principal: &str, time: Timestamp) -> Alert {
+    Alert {
+        detector,
+        severity: rule.severity,
+        owasp: rule.owasp.to_vec(),
+        principal: principal.to_string(),
+        time,
+        events: Vec::new(),
+        summary: String::new(),
+    }
+}
+
+fn finish_entry(entry: Entry) -> Alert {
+    let Entry {
+        mut alert,
+        unlisted,
+        origin,
+        ..
+    } = entry;
+    let mut summary = match origin {
+        Origin::Behaviour {
+            rule,
+            details,
+            more_details,
+        } => {
+            let mut text = format!("{}: {}", rule.title, details.join("; "));
+            if more_details > 0 {
+                text.push_str(&format!("; and {more_details} more"));
+            }
+            format!("{text}. {}", rule.remediation)
+        }
+        Origin::Sigma(first) => {
+            let all = SigmaMatch {
+                events: alert
+                    .events
+                    .iter()
+                    .map(|id| EventRef {
+                        index: 0,
+                        id: id.clone(),
+                    })
+                    .collect(),
+                ..*first
+            };
+            group_alerts(&[all])
+                .pop()
+                .map(|grouped| grouped.summary)
+                .unwrap_or_default()
+        }
+    };
+    if unlisted > 0 {
+        summary.push_str(&format!(" ({unlisted} more events are not listed.)"));
+    }
+    alert.summary = summary;
+    alert
+}

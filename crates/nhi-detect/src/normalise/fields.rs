@@ -1,0 +1,97 @@
+//! Typed reads of record fields shared by the normalisers. Paths are dotted (`userIdentity.arn`);
+//! a JSON `null` reads as absent, and every failure names the field it happened on.
+
+use super::RecordProblem;
+use nhi_model::Timestamp;
+use serde_json::Value;
+
+/// The value at a dotted path through nested objects, `None` when absent or `null`.
+pub(crate) fn get<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.')
+        .try_fold(value, |current, key| current.as_object()?.get(key))
+        .filter(|found| !found.is_null())
+}
+
+/// The value at a dotted path, for editing.
+pub(crate) fn get_mut<'a>(value: &'a mut Value, path: &str) -> Option<&'a mut Value> {
+    path.split('.')
+        .try_fold(value, |current, key| current.as_object_mut()?.get_mut(key))
+}
+
+/// A string that must be present.
+pub(crate) fn required_str<'a>(
+    value: &'a Value,
+    path: &'static str,
+) -> Result<&'a str, RecordProblem> {
+    optional_str(value, path)?.ok_or(RecordProblem::Missing(path))
+}
+
+/// A string that may be absent but, when present, must be a string.
+pub(crate) fn optional_str<'a>(
+    value: &'a Value,
+    path: &'static str,
+) -> Result<Option<&'a str>, RecordProblem> {
+    match get(value, path) {
+        None => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text)),
+        Some(_) => Err(RecordProblem::WrongType {
+            field: path,
+            expected: "a string",
+        }),
+    }
+}
+
+/// An RFC 3339 time that must be present.
+pub(crate) fn required_time(value: &Value, path: &'static str) -> Result<Timestamp, RecordProblem> {
+    parse_time(required_str(value, path)?, path)
+}
+
+pub(crate) fn parse_time(text: &str, path: &'static str) -> Result<Timestamp, RecordProblem> {
+    chrono::DateTime::parse_from_rfc3339(text)
+        .map(|time| time.to_utc())
+        .map_err(|_| RecordProblem::BadTime { field: path })
+}
+
+/// Replaces the string at `path` (if any) so that a secret never leaves the normaliser.
+pub(crate) fn redact(value: &mut Value, path: &str) {
+    if let Some(found @ Value::String(_)) = get_mut(value, path) {
+        *found = Value::String(REDACTED.to_string());
+    }
+}
+
+/// What a redacted secret reads as in `raw`.
+pub(crate) const REDACTED: &str = "<redacted>";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn reads_dotted_paths_and_treats_null_as_absent() {
+        let record = json!({"a": {"b": "x", "n": null, "num": 3}});
+        assert_eq!(required_str(&record, "a.b"), Ok("x"));
+        assert_eq!(optional_str(&record, "a.n"), Ok(None));
+        assert_eq!(
+            required_str(&record, "a.missing"),
+            Err(RecordProblem::Missing("a.missing"))
+        );
+        assert!(matches!(
+            optional_str(&record, "a.num"),
+            Err(RecordProblem::WrongType { .. })
+        ));
+    }
+
+    #[test]
+    fn parses_times_and_redacts_strings_only() {
+        assert!(parse_time("2024-07-31T13:06:24Z", "t").is_ok());
+        assert_eq!(
+            parse_time("yesterday", "t"),
+            Err(RecordProblem::BadTime { field: "t" })
+        );
+        let mut record = json!({"c": {"token": "secret", "n": 1}});
+        redact(&mut record, "c.token");
+        redact(&mut record, "c.n");
+        assert_eq!(record, json!({"c": {"token": REDACTED, "n": 1}}));
+    }
+}

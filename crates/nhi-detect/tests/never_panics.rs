@@ -1,0 +1,130 @@
+//! Property tests: whatever the input, normalisers and the Sigma engine return results and
+//! errors, never a panic.
+
+use chrono::{TimeZone, Utc};
+use nhi_detect::{normalise, LogSource, Record, SigmaEngine};
+use nhi_model::{Event, Outcome};
+use proptest::prelude::*;
+use serde_json::{Map, Value};
+
+/// Arbitrary JSON, biased towards the field names the normalisers and rules read.
+fn json() -> impl Strategy<Value = Value> {
+    let key = prop_oneof![
+        Just("eventID".to_string()),
+        Just("eventTime".to_string()),
+        Just("eventSource".to_string()),
+        Just("eventName".to_string()),
+        Just("userIdentity".to_string()),
+        Just("type".to_string()),
+        Just("arn".to_string()),
+        Just("sessionContext".to_string()),
+        Just("sessionIssuer".to_string()),
+        Just("auditID".to_string()),
+        Just("kind".to_string()),
+        Just("verb".to_string()),
+        Just("user".to_string()),
+        Just("username".to_string()),
+        Just("objectRef".to_string()),
+        Just("responseStatus".to_string()),
+        Just("code".to_string()),
+        Just("Records".to_string()),
+        Just("items".to_string()),
+        "[a-zA-Z.]{1,8}",
+    ];
+    let leaf = prop_oneof![
+        Just(Value::Null),
+        any::<bool>().prop_map(Value::Bool),
+        any::<i64>().prop_map(Value::from),
+        any::<f64>().prop_map(Value::from),
+        Just(Value::from("2024-07-31T13:06:24Z")),
+        Just(Value::from("AssumedRole")),
+        Just(Value::from("Event")),
+        Just(Value::from("EventList")),
+        ".{0,12}".prop_map(Value::from),
+    ];
+    leaf.prop_recursive(4, 48, 6, move |inner| {
+        prop_oneof![
+            prop::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
+            prop::collection::vec((key.clone(), inner), 0..6).prop_map(|entries| Value::Object(
+                entries.into_iter().collect::<Map<String, Value>>()
+            )),
+        ]
+    })
+}
+
+fn engine() -> SigmaEngine {
+    let rules = "title: Everything\nid: all-modifiers\nlogsource:\n    product: aws\ndetection:\n    a:\n        eventName|contains|all: [a, b]\n    \
+                 b:\n        userIdentity.arn|re|i: '.*role.*'\n    c:\n        code|gte: 3\n    d:\n        sourceIPAddress|cidr: 10.0.0.0/8\n    \
+                 e:\n        eventTime|hour: 13\n    f:\n        userIdentity.type|fieldref: eventName\n    g:\n        x|base64offset|contains: evil\n    \
+                 h:\n        - keyword\n    i:\n        eventSource|neq: x\n    j:\n        missing|exists: false\n    condition: 1 of them or all of them\n\
+                 ---\ntitle: K8s\nid: k8s\nlogsource:\n    product: kubernetes\n    service: audit\ndetection:\n    sel:\n        capabilities: '*'\n        \
+                 responseStatus.code: [401, 'ALLOW']\n    condition: sel\n";
+    let mut builder = SigmaEngine::builder();
+    builder.add_yaml("rules.yml", rules);
+    let (engine, errors) = builder.build();
+    assert!(errors.is_empty(), "{errors:?}");
+    engine
+}
+
+fn record(source: LogSource, raw: Value) -> Record {
+    let event = Event {
+        id: "e".into(),
+        time: Utc.timestamp_opt(1_700_000_000, 0).unwrap(),
+        source: source.as_str().into(),
+        principal: "p".into(),
+        credential: None,
+        action: "a".into(),
+        resource: None,
+        outcome: Outcome::Unknown,
+        source_ip: None,
+        user_agent: None,
+        raw_ref: None,
+    };
+    Record { source, event, raw }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn normalisers_take_any_json(value in json(), lines in any::<bool>()) {
+        let mut bytes = serde_json::to_vec(&value).unwrap();
+        if lines {
+            bytes.push(b'\n');
+            bytes.extend(serde_json::to_vec(&value).unwrap());
+        }
+        for source in [None, Some(LogSource::CloudTrail), Some(LogSource::K8sAudit)] {
+            let normalised = normalise("fuzz", &bytes, source);
+            for error in &normalised.errors {
+                prop_assert!(error.to_string().starts_with("fuzz"));
+            }
+        }
+    }
+
+    #[test]
+    fn normalisers_take_any_bytes(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+        normalise("bytes", &bytes, None);
+    }
+
+    #[test]
+    fn rules_evaluate_any_record(value in json()) {
+        let engine = engine();
+        for source in LogSource::ALL {
+            engine.scan(&[record(source, value.clone())]);
+        }
+    }
+
+    #[test]
+    fn any_rule_text_loads_or_is_reported(text in "(title: t\n)?(detection:\n)?( +[a-z|*]{0,12}:( [a-z'*%|]{0,8})?\n){0,6}( +condition: [a-z ()*|0-9]{0,20}\n)?") {
+        let mut builder = SigmaEngine::builder();
+        builder.add_yaml("fuzz.yml", &text);
+        builder.build();
+    }
+
+    #[test]
+    fn any_text_loads_or_is_reported(text in "(?s).{0,300}") {
+        let mut builder = SigmaEngine::builder();
+        builder.add_yaml("fuzz.yml", &text);
+        builder.build();
+    }
+}

@@ -1,0 +1,430 @@
+//! Finding and decoding encoded values: base64 (standard and URL-safe) runs, percent-encoded and
+//! `\uXXXX` / `\xXX` escaped regions. Candidates are bounded (length caps, printable check) so the
+//! scanner can rescan decoded bytes without a decoding bomb: decoding never grows the input.
+
+use std::ops::Range;
+
+/// How a secret was encoded where it was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Encoding {
+    /// Standard base64 (`+/`).
+    Base64,
+    /// URL-safe base64 (`-_`).
+    Base64Url,
+    /// Percent-encoding (`%2F`).
+    Percent,
+    /// Backslash escapes (`\u0041`, `\x41`).
+    Escape,
+}
+
+/// A region of the haystack that may decode to text worth rescanning.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Candidate {
+    pub range: Range<usize>,
+    pub encoding: Encoding,
+}
+
+/// Longest escaped region decoded at once: escapes sit in strings, not in megabytes of text.
+const MAX_ESCAPED_REGION: usize = 4096;
+/// Share of printable bytes decoded text must reach to be worth a rescan.
+const MIN_PRINTABLE_PERCENT: usize = 90;
+/// Shortest decoded text worth a rescan.
+const MIN_DECODED_LEN: usize = 8;
+
+const B64_STD: u8 = 1;
+const B64_URL: u8 = 2;
+const B64_COMMON: u8 = 4;
+
+/// Byte classes for base64 runs: letters and digits are common to both alphabets.
+static B64_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphanumeric() {
+            B64_COMMON
+        } else if c == b'+' || c == b'/' {
+            B64_STD
+        } else if c == b'-' || c == b'_' {
+            B64_URL
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
+
+/// Value of a base64 digit in either alphabet, or 0xff.
+static B64_VALUE: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 26 {
+        table[b'A' as usize + i] = i as u8;
+        table[b'a' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    let mut d = 0;
+    while d < 10 {
+        table[b'0' as usize + d] = 52 + d as u8;
+        d += 1;
+    }
+    table[b'+' as usize] = 62;
+    table[b'-' as usize] = 62;
+    table[b'/' as usize] = 63;
+    table[b'_' as usize] = 63;
+    table
+};
+
+/// Appends to `out` every encoded-looking region of `hay`, in order of kind then position.
+pub(crate) fn find_candidates(hay: &[u8], min_base64_len: usize, out: &mut Vec<Candidate>) {
+    find_base64_runs(hay, min_base64_len, out);
+    find_escaped_regions(hay, b'%', Encoding::Percent, out);
+    find_escaped_regions(hay, b'\\', Encoding::Escape, out);
+}
+
+/// Base64 runs of at least `min_len` bytes. Probes every `min_len`-th byte first: a run that
+/// long must cover the probe, so most text is skipped without a look at each byte.
+fn find_base64_runs(hay: &[u8], min_len: usize, out: &mut Vec<Candidate>) {
+    let min_len = min_len.max(4);
+    let n = hay.len();
+    let is_b64 = |b: u8| B64_CLASS[b as usize] != 0;
+    // Invariant: `from` is 0 or follows a byte outside the alphabet.
+    let mut from = 0;
+    while from + min_len <= n {
+        let probe = from + min_len - 1;
+        if !is_b64(hay[probe]) {
+            from = probe + 1;
+            continue;
+        }
+        let start = hay[from..probe]
+            .iter()
+            .rposition(|&b| !is_b64(b))
+            .map_or(from, |p| from + p + 1);
+        let end = hay[probe..]
+            .iter()
+            .position(|&b| !is_b64(b))
+            .map_or(n, |p| probe + p);
+        let mut padded = end;
+        while padded < n && padded - end < 2 && hay[padded] == b'=' {
+            padded += 1;
+        }
+        from = padded + 1;
+        let classes = hay[start..end]
+            .iter()
+            .fold(0u8, |acc, &b| acc | B64_CLASS[b as usize]);
+        let mixed = classes & B64_STD != 0 && classes & B64_URL != 0;
+        if end - start < min_len || mixed || (end - start) % 4 == 1 {
+            continue;
+        }
+        let encoding = if classes & B64_URL != 0 {
+            Encoding::Base64Url
+        } else {
+            Encoding::Base64
+        };
+        out.push(Candidate {
+            range: start..padded,
+            encoding,
+        });
+    }
+}
+
+/// Regions around `%XX` (percent) or `\uXXXX` / `\xXX` (escape) sequences.
+fn find_escaped_regions(hay: &[u8], marker: u8, encoding: Encoding, out: &mut Vec<Candidate>) {
+    let mut from = 0;
+    while let Some(offset) = memchr::memchr(marker, &hay[from..]) {
+        let at = from + offset;
+        if escape_len(hay, at, encoding).is_none() {
+            from = at + 1;
+            continue;
+        }
+        let floor = at.saturating_sub(MAX_ESCAPED_REGION / 2);
+        let start = hay[floor..at]
+            .iter()
+            .rposition(|&b| is_region_stop(b))
+            .map_or(floor, |p| floor + p + 1);
+        let ceiling = (start + MAX_ESCAPED_REGION).min(hay.len());
+        let end = hay[at..ceiling]
+            .iter()
+            .position(|&b| is_region_stop(b))
+            .map_or(ceiling, |p| at + p);
+        if end - start >= MIN_DECODED_LEN {
+            out.push(Candidate {
+                range: start..end,
+                encoding,
+            });
+        }
+        from = end.max(at + 1);
+    }
+}
+
+fn is_region_stop(b: u8) -> bool {
+    b.is_ascii_whitespace() || matches!(b, b'"' | b'\'' | b'`' | b'<' | b'>')
+}
+
+/// Length of the escape sequence starting at `at`, if one starts there.
+fn escape_len(hay: &[u8], at: usize, encoding: Encoding) -> Option<usize> {
+    let hex_run = |from: usize, count: usize| {
+        hay.get(from..from + count)
+            .filter(|digits| digits.iter().all(u8::is_ascii_hexdigit))
+            .map(|_| count)
+    };
+    match encoding {
+        Encoding::Percent => (hay.get(at) == Some(&b'%'))
+            .then(|| hex_run(at + 1, 2))?
+            .map(|n| n + 1),
+        Encoding::Escape => match (hay.get(at), hay.get(at + 1)) {
+            (Some(b'\\'), Some(b'u')) => hex_run(at + 2, 4).map(|n| n + 2),
+            (Some(b'\\'), Some(b'x')) => hex_run(at + 2, 2).map(|n| n + 2),
+            _ => None,
+        },
+        Encoding::Base64 | Encoding::Base64Url => None,
+    }
+}
+
+/// Decodes `candidate` into `out` (cleared first). True when the result is text worth rescanning.
+pub(crate) fn decode_candidate(hay: &[u8], candidate: &Candidate, out: &mut Vec<u8>) -> bool {
+    out.clear();
+    let input = &hay[candidate.range.clone()];
+    let decoded = match candidate.encoding {
+        Encoding::Base64 | Encoding::Base64Url => decode_base64(input, out),
+        Encoding::Percent | Encoding::Escape => {
+            decode_escapes(input, candidate.encoding, out);
+            out.as_slice() != input
+        }
+    };
+    decoded && is_mostly_printable(out)
+}
+
+fn decode_escapes(input: &[u8], encoding: Encoding, out: &mut Vec<u8>) {
+    let mut i = 0;
+    while i < input.len() {
+        match escape_len(input, i, encoding) {
+            Some(len) => {
+                // `%` is one byte before the digits, `\u` and `\x` are two.
+                let marker_len = if encoding == Encoding::Percent { 1 } else { 2 };
+                let digits = &input[i + marker_len..i + len];
+                push_code_point(hex_value(digits), out);
+                i += len;
+            }
+            None => {
+                out.push(input[i]);
+                i += 1;
+            }
+        }
+    }
+}
+
+fn hex_value(digits: &[u8]) -> u32 {
+    digits.iter().fold(0, |acc, &d| {
+        let v = match d {
+            b'0'..=b'9' => d - b'0',
+            b'a'..=b'f' => d - b'a' + 10,
+            _ => d.wrapping_sub(b'A').wrapping_add(10) & 0xf,
+        };
+        (acc << 4) | u32::from(v)
+    })
+}
+
+/// Pushes a decoded escape: bytes below 0x80 as themselves, others UTF-8 encoded (lone surrogates
+/// become U+FFFD).
+fn push_code_point(value: u32, out: &mut Vec<u8>) {
+    if value < 0x80 {
+        out.push(value as u8);
+    } else {
+        let c = char::from_u32(value).unwrap_or(char::REPLACEMENT_CHARACTER);
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+    }
+}
+
+/// Whether decoded bytes read as text: ASCII printable, or UTF-8 without control characters.
+fn is_mostly_printable(text: &[u8]) -> bool {
+    if text.len() < MIN_DECODED_LEN {
+        return false;
+    }
+    let is_text = |c: char| !c.is_control() || matches!(c, '\t' | '\n' | '\r');
+    let (printable, total) = match std::str::from_utf8(text) {
+        Ok(s) => (s.chars().filter(|&c| is_text(c)).count(), s.chars().count()),
+        Err(_) => (
+            text.iter()
+                .filter(|&&b| b < 0x80 && is_text(char::from(b)))
+                .count(),
+            text.len(),
+        ),
+    };
+    printable * 100 >= total * MIN_PRINTABLE_PERCENT
+}
+
+/// Decodes base64 in either alphabet, padding optional, into `out`. False on any other byte or an
+/// impossible length; `out` then holds garbage.
+pub(crate) fn decode_base64(input: &[u8], out: &mut Vec<u8>) -> bool {
+    let digits = strip_padding(input);
+    if digits.len() % 4 == 1 {
+        return false;
+    }
+    out.reserve(digits.len() / 4 * 3 + 2);
+    let mut chunks = digits.chunks_exact(4);
+    for chunk in &mut chunks {
+        let Some(v) = quad_value(chunk) else {
+            return false;
+        };
+        out.extend_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
+    }
+    let rest = chunks.remainder();
+    if rest.is_empty() {
+        return true;
+    }
+    let mut padded = [b'A'; 4];
+    padded[..rest.len()].copy_from_slice(rest);
+    let Some(v) = quad_value(&padded) else {
+        return false;
+    };
+    out.push((v >> 16) as u8);
+    if rest.len() == 3 {
+        out.push((v >> 8) as u8);
+    }
+    true
+}
+
+fn strip_padding(input: &[u8]) -> &[u8] {
+    let pad = input
+        .iter()
+        .rev()
+        .take(2)
+        .take_while(|&&b| b == b'=')
+        .count();
+    &input[..input.len() - pad]
+}
+
+fn quad_value(chunk: &[u8]) -> Option<u32> {
+    chunk.iter().try_fold(0u32, |acc, &c| {
+        let v = B64_VALUE[c as usize];
+        (v != 0xff).then_some((acc << 6) | u32::from(v))
+    })
+}
+
+/// How many bytes `input` decodes to, if it is base64.
+pub(crate) fn base64_decoded_len(input: &[u8]) -> Option<usize> {
+    let digits = strip_padding(input);
+    let valid = digits.len() % 4 != 1 && digits.iter().all(|&c| B64_VALUE[c as usize] != 0xff);
+    valid.then_some(digits.len() * 3 / 4)
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    const STD: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+    /// Standard base64 with padding (test helper).
+    pub(crate) fn encode_base64(data: &[u8]) -> String {
+        let mut out = String::new();
+        for chunk in data.chunks(3) {
+            let b = [
+                chunk[0],
+                *chunk.get(1).unwrap_or(&0),
+                *chunk.get(2).unwrap_or(&0),
+            ];
+            let v = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+            for i in 0..4 {
+                if i <= chunk.len() {
+                    out.push(STD[((v >> (18 - 6 * i)) & 63) as usize] as char);
+                } else {
+                    out.push('=');
+                }
+            }
+        }
+        out
+    }
+
+    /// URL-safe base64 without padding (test helper).
+    pub(crate) fn encode_base64url(data: &[u8]) -> String {
+        encode_base64(data)
+            .trim_end_matches('=')
+            .replace('+', "-")
+            .replace('/', "_")
+    }
+
+    #[test]
+    fn base64_round_trips_in_both_alphabets() {
+        for text in ["", "a", "ab", "abc", "abcd", "token=ghp_secret?>>"] {
+            let mut out = Vec::new();
+            assert!(decode_base64(
+                encode_base64(text.as_bytes()).as_bytes(),
+                &mut out
+            ));
+            assert_eq!(out, text.as_bytes());
+            out.clear();
+            assert!(decode_base64(
+                encode_base64url(text.as_bytes()).as_bytes(),
+                &mut out
+            ));
+            assert_eq!(out, text.as_bytes());
+        }
+        assert!(!decode_base64(b"abcde", &mut Vec::new()));
+        assert!(!decode_base64(b"ab!d", &mut Vec::new()));
+        let mut runs = Vec::new();
+        find_base64_runs(b"ab cdefgh= ijklmnopqrstuvwx", 6, &mut runs);
+        assert_eq!(
+            runs.iter().map(|c| c.range.clone()).collect::<Vec<_>>(),
+            vec![3..10, 11..27]
+        );
+        assert_eq!(base64_decoded_len(b"YWJj"), Some(3));
+        assert_eq!(base64_decoded_len(b"YW=="), Some(1));
+    }
+
+    #[test]
+    fn finds_base64_runs_that_decode_to_text() {
+        let encoded = encode_base64(b"password: correct-horse-battery");
+        let hay = format!("data:\n  config: {encoded}\n  other: SomeVeryLongIdentifierNameHere\n");
+        let mut candidates = Vec::new();
+        find_candidates(hay.as_bytes(), 24, &mut candidates);
+        let mut texts = Vec::new();
+        for candidate in &candidates {
+            let mut out = Vec::new();
+            if decode_candidate(hay.as_bytes(), candidate, &mut out) {
+                texts.push(out);
+            }
+        }
+        assert_eq!(texts, vec![b"password: correct-horse-battery".to_vec()]);
+    }
+
+    #[test]
+    fn decodes_percent_and_backslash_escapes() {
+        let hay = br#"url = "https://x.test/?q=api_key%3Dabc%26token%3Dxyz" s = "\u0074oken\x3dvalue\u00e9""#;
+        let mut candidates = Vec::new();
+        find_candidates(hay, 24, &mut candidates);
+        let mut decoded = Vec::new();
+        for candidate in &candidates {
+            let mut out = Vec::new();
+            if decode_candidate(hay, candidate, &mut out) {
+                decoded.push((candidate.encoding, String::from_utf8(out).unwrap()));
+            }
+        }
+        assert!(decoded.contains(&(
+            Encoding::Percent,
+            "https://x.test/?q=api_key=abc&token=xyz".into()
+        )));
+        assert!(decoded.contains(&(Encoding::Escape, "token=valueé".into())));
+    }
+
+    #[test]
+    fn rejects_binary_and_short_results() {
+        let mut out = Vec::new();
+        let binary = Candidate {
+            range: 0..32,
+            encoding: Encoding::Base64,
+        };
+        assert!(!decode_candidate(
+            b"0123456789abcdefABCDEF0123456789",
+            &binary,
+            &mut out
+        ));
+        let short = Candidate {
+            range: 0..4,
+            encoding: Encoding::Percent,
+        };
+        assert!(!decode_candidate(b"%41B", &short, &mut out));
+    }
+}
