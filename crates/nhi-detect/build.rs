@@ -24,7 +24,11 @@ fn main() {
             .collect();
         files.sort();
         for file in files {
-            let name = file.file_name().unwrap_or_default().to_string_lossy().into_owned();
+            let name = file
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
             writeln!(
                 list,
                 "    ({:?}, include_str!({:?})),",

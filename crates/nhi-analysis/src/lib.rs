@@ -17,6 +17,7 @@ pub mod k8s;
 mod mcp;
 mod postgres;
 mod rules;
+mod secrets;
 
 use nhi_model::{Finding, Inventory, RuleMeta, Timestamp};
 use std::sync::OnceLock;
@@ -79,6 +80,7 @@ pub fn analyse(inventory: &Inventory, ctx: &AnalysisContext) -> Vec<Finding> {
     let mut findings: Vec<Finding> = rules()
         .iter()
         .flat_map(|rule| rule.evaluate(inventory, ctx))
+        .chain(secrets::secret_findings(inventory))
         .collect();
     findings.sort_by(|a, b| {
         b.severity

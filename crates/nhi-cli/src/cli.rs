@@ -54,6 +54,8 @@ pub enum OutputFormat {
 pub enum Command {
     /// Discover identities and credentials under PATHs, analyse them and record the run.
     Scan(ScanArgs),
+    /// Secret scanning only: files and full git history; exits 1 when anything is found.
+    Secrets(SecretsArgs),
     /// List the identities and credentials the store holds.
     Inventory,
     /// List stored findings (open ones by default).
@@ -64,6 +66,40 @@ pub enum Command {
     Paths(PathsArgs),
     /// List every rule: id, severity, OWASP NHI mapping, description.
     Rules,
+    /// Hunt for identity threats in audit logs (CloudTrail, Kubernetes audit): Sigma rules and
+    /// behavioural detectors.
+    Hunt(HuntArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct HuntArgs {
+    /// Log files, or directories searched recursively for .json, .jsonl and .gz files.
+    #[arg(value_name = "LOG", required = true)]
+    pub logs: Vec<PathBuf>,
+    /// Also load the Sigma rules (.yml, .yaml) found under DIR.
+    #[arg(long, value_name = "DIR")]
+    pub rules: Vec<PathBuf>,
+    /// Do not load the SigmaHQ rules that ship with nhi.
+    #[arg(long)]
+    pub no_shipped_rules: bool,
+    /// Report only alerts from this time on (RFC 3339); earlier records still train baselines.
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<chrono::DateTime<chrono::Utc>>,
+    /// Ignore records after this time (RFC 3339).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<chrono::DateTime<chrono::Utc>>,
+    /// Log time an identity must be seen for before its baseline is trusted (e.g. 24h, 7d).
+    #[arg(long, value_name = "DURATION", default_value = "24h", value_parser = crate::commands::hunt::parse_duration)]
+    pub learn: chrono::TimeDelta,
+    /// Report a long-lived credential used again after this long unused (e.g. 30d).
+    #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = crate::commands::hunt::parse_duration)]
+    pub dormant: chrono::TimeDelta,
+    /// Refuse a compressed input that inflates past this many bytes (suffixes K, M, G allowed).
+    #[arg(long, value_name = "BYTES", default_value = "1G", value_parser = parse_size)]
+    pub max_inflated: u64,
+    /// Neither read the inventory from the store nor record the alerts in it.
+    #[arg(long)]
+    pub no_store: bool,
 }
 
 #[derive(Debug, Args)]
@@ -93,6 +129,28 @@ pub struct ScanArgs {
     /// Judge ages and expiries at this time (RFC 3339) instead of now, e.g. for an old export.
     #[arg(long, value_name = "TIME")]
     pub as_of: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[derive(Debug, Args)]
+pub struct SecretsArgs {
+    /// Files, directories and git repositories to scan.
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<PathBuf>,
+    /// Scan only the files as they are, not the git history of repositories found.
+    #[arg(long)]
+    pub no_history: bool,
+    /// Print each secret's plaintext in the report (never stored anywhere).
+    #[arg(long)]
+    pub show_secrets: bool,
+    /// Extra secret rules: a YAML rule file or a directory of them.
+    #[arg(long, value_name = "PATH")]
+    pub rules: Option<PathBuf>,
+    /// Do not use (or create) the store for the fingerprint key: fingerprints hold for this run only.
+    #[arg(long)]
+    pub no_store: bool,
+    /// Skip files and blobs larger than this many bytes (suffixes K, M, G allowed).
+    #[arg(long, value_name = "BYTES", default_value = "64M", value_parser = parse_size)]
+    pub max_file_size: u64,
 }
 
 #[derive(Debug, Args)]

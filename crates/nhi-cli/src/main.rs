@@ -5,6 +5,7 @@
 mod cli;
 mod commands;
 mod exit;
+mod ignore;
 mod output;
 mod progress;
 
@@ -15,11 +16,13 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     let result = match &cli.command {
         cli::Command::Scan(args) => commands::scan::run(&cli.common, args),
+        cli::Command::Secrets(args) => commands::secrets::run(&cli.common, args),
         cli::Command::Inventory => commands::inventory::run(&cli.common),
         cli::Command::Findings(args) => commands::findings::run(&cli.common, args),
         cli::Command::Show(args) => commands::show::run(&cli.common, args),
         cli::Command::Paths(args) => commands::paths::run(&cli.common, args),
         cli::Command::Rules => commands::rules::run(&cli.common),
+        cli::Command::Hunt(args) => commands::hunt::run(&cli.common, args),
     };
     match result {
         Ok(status) => status.into(),

@@ -130,3 +130,46 @@ fn rules_lists_every_rule_with_its_mapping() {
     let table = nhi(dir.path(), &["rules"]);
     assert!(String::from_utf8_lossy(&table.stdout).contains("NHI"));
 }
+
+#[test]
+fn demo_cloud_account_risks_and_the_path_from_a_workflow_to_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = json(&scan_demo(dir.path(), "json"));
+    let rules = rules_of(&report);
+    for rule in [
+        "aws-root-access-key",
+        "aws-access-key-not-rotated",
+        "aws-access-key-unused",
+        "aws-user-two-active-keys",
+        "aws-machine-user-console-password",
+        "aws-privilege-escalation",
+        "aws-admin-equivalent",
+        "aws-role-trusts-anyone",
+        "aws-role-external-account-without-external-id",
+        "aws-role-web-identity-without-subject",
+        "github-oidc-trust-broader-than-use",
+        "gcp-sa-basic-role",
+        "azure-client-secret-long-lived",
+    ] {
+        assert!(rules.contains(&rule.to_string()), "demo lacks {rule}");
+    }
+    // dana.ops is a person with MFA: never reported as a machine identity.
+    let all = serde_json::to_string(&report["findings"]).unwrap();
+    assert!(!all.contains("user dana.ops"), "a human with MFA is not an NHI finding");
+
+    let paths = json(&nhi(
+        dir.path(),
+        &["paths", "--from", "github:workflow:shipment-api/.github/workflows/deploy.yml", "--format", "json"],
+    ));
+    let path = &paths.as_array().unwrap()[0];
+    assert_eq!(path["to"], "aws:role:arn:aws:iam::418272791100:role/admin-automation");
+    let methods: Vec<&str> = path["steps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["attributes"]["method"].as_str().unwrap())
+        .collect();
+    assert!(methods.iter().any(|m| m.contains("iam:PassRole + lambda:CreateFunction")), "{methods:?}");
+    let by_arn = nhi(dir.path(), &["paths", "--to", "arn:aws:iam::418272791100:role/admin-automation"]);
+    assert!(String::from_utf8_lossy(&by_arn.stdout).contains("shipment-deploy"));
+}

@@ -107,7 +107,12 @@ struct AlertBook {
 }
 
 impl AlertBook {
-    fn entry(&mut self, detector: String, principal: &str, make: impl FnOnce() -> Entry) -> &mut Entry {
+    fn entry(
+        &mut self,
+        detector: String,
+        principal: &str,
+        make: impl FnOnce() -> Entry,
+    ) -> &mut Entry {
         let key = (detector, principal.to_string());
         let slot = match self.slot_of.get(&key) {
             Some(slot) => *slot,

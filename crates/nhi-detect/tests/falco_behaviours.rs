@@ -16,20 +16,53 @@ use nhi_model::{Alert, Identity, IdentityKind, Inventory, Severity};
 
 /// Falco rule name -> nhi detectors of the same behaviour.
 const BEHAVIOURS: &[(&str, &[&str])] = &[
-    ("Anonymous Request Allowed", &["k8s-anonymous-request-allowed"]),
-    ("Attach to cluster-admin Role", &["k8s-cluster-admin-binding"]),
-    ("Attach/Exec Pod", &["k8s-pod-exec", "k8s-serviceaccount-pod-exec"]),
-    ("ClusterRole With Pod Exec Created", &["k8s-role-with-pod-exec"]),
-    ("ClusterRole With Wildcard Created", &["k8s-role-with-wildcard"]),
-    ("ClusterRole With Write Privileges Created", &["k8s-role-with-write-privileges"]),
-    ("Create/Modify Configmap With Private Credentials", &["k8s-configmap-credentials"]),
+    (
+        "Anonymous Request Allowed",
+        &["k8s-anonymous-request-allowed"],
+    ),
+    (
+        "Attach to cluster-admin Role",
+        &["k8s-cluster-admin-binding"],
+    ),
+    (
+        "Attach/Exec Pod",
+        &["k8s-pod-exec", "k8s-serviceaccount-pod-exec"],
+    ),
+    (
+        "ClusterRole With Pod Exec Created",
+        &["k8s-role-with-pod-exec"],
+    ),
+    (
+        "ClusterRole With Wildcard Created",
+        &["k8s-role-with-wildcard"],
+    ),
+    (
+        "ClusterRole With Write Privileges Created",
+        &["k8s-role-with-write-privileges"],
+    ),
+    (
+        "Create/Modify Configmap With Private Credentials",
+        &["k8s-configmap-credentials"],
+    ),
     ("Create HostNetwork Pod", &["k8s-host-namespace-pod"]),
     ("Create Privileged Pod", &["k8s-privileged-pod"]),
-    ("Create Sensitive Mount Pod", &["k8s-sensitive-host-mount-pod"]),
+    (
+        "Create Sensitive Mount Pod",
+        &["k8s-sensitive-host-mount-pod"],
+    ),
     ("Create NodePort Service", &["k8s-nodeport-service"]),
-    ("Pod Created in Kube Namespace", &["k8s-pod-in-system-namespace"]),
-    ("Service Account Created in Kube Namespace", &["k8s-serviceaccount-in-system-namespace"]),
-    ("System ClusterRole Modified/Deleted", &["k8s-system-role-modified"]),
+    (
+        "Pod Created in Kube Namespace",
+        &["k8s-pod-in-system-namespace"],
+    ),
+    (
+        "Service Account Created in Kube Namespace",
+        &["k8s-serviceaccount-in-system-namespace"],
+    ),
+    (
+        "System ClusterRole Modified/Deleted",
+        &["k8s-system-role-modified"],
+    ),
     ("Disallowed K8s User", &["identity-not-in-inventory"]),
     ("Create Disallowed Namespace", &["k8s-namespace-created"]),
     ("K8s Namespace Created", &["k8s-namespace-created"]),
@@ -40,22 +73,46 @@ const BEHAVIOURS: &[(&str, &[&str])] = &[
     ("K8s Service Deleted", &["k8s-service-deleted"]),
     ("K8s ConfigMap Created", &["k8s-configmap-created"]),
     ("K8s ConfigMap Deleted", &["k8s-configmap-deleted"]),
-    ("K8s Serviceaccount Created", &["k8s-serviceaccount-created"]),
-    ("K8s Serviceaccount Deleted", &["k8s-serviceaccount-deleted"]),
+    (
+        "K8s Serviceaccount Created",
+        &["k8s-serviceaccount-created"],
+    ),
+    (
+        "K8s Serviceaccount Deleted",
+        &["k8s-serviceaccount-deleted"],
+    ),
     ("K8s Role/Clusterrole Created", &["k8s-role-created"]),
     ("K8s Role/Clusterrole Deleted", &["k8s-role-deleted"]),
-    ("K8s Role/Clusterrolebinding Created", &["k8s-rolebinding-created"]),
-    ("K8s Role/Clusterrolebinding Deleted", &["k8s-rolebinding-deleted"]),
+    (
+        "K8s Role/Clusterrolebinding Created",
+        &["k8s-rolebinding-created"],
+    ),
+    (
+        "K8s Role/Clusterrolebinding Deleted",
+        &["k8s-rolebinding-deleted"],
+    ),
     ("K8s Secret Created", &["k8s-secret-created"]),
     ("K8s Secret Deleted", &["k8s-secret-deleted"]),
 ];
 
 /// Falco rule files that configure something nhi does not have, and why the case is skipped.
 const NOT_APPLICABLE: &[(&str, &str)] = &[
-    ("trust_nginx_container.yaml", "Falco trusts the nginx image; nhi has no image trust list"),
-    ("allow_nginx_container.yaml", "image allow-list; nhi has no image policy"),
-    ("allow_only_apache_container.yaml", "image allow-list; nhi has no image policy"),
-    ("single_rule_with_json_pointer.yaml", "a test-only Falco rule"),
+    (
+        "trust_nginx_container.yaml",
+        "Falco trusts the nginx image; nhi has no image trust list",
+    ),
+    (
+        "allow_nginx_container.yaml",
+        "image allow-list; nhi has no image policy",
+    ),
+    (
+        "allow_only_apache_container.yaml",
+        "image allow-list; nhi has no image policy",
+    ),
+    (
+        "single_rule_with_json_pointer.yaml",
+        "a test-only Falco rule",
+    ),
 ];
 
 /// Users Falco's Kubernetes audit rules allow by default (its `allowed_k8s_users` list): the
@@ -78,8 +135,14 @@ const KNOWN_USERS: &[&str] = &[
 /// "Kubernetes Secrets Modified or Deleted" (by kelnage) does not leave out system-managed
 /// secrets (a kubeadm bootstrap token in kube-system, a service-account token secret).
 const SIGMA_BEYOND_FALCO: &[(&str, &str)] = &[
-    ("create_kube_system_secret.json", "sigma:58d31a75-a4f8-4c40-985b-373d58162ca2"),
-    ("create_service_account_token_secret.json", "sigma:58d31a75-a4f8-4c40-985b-373d58162ca2"),
+    (
+        "create_kube_system_secret.json",
+        "sigma:58d31a75-a4f8-4c40-985b-373d58162ca2",
+    ),
+    (
+        "create_service_account_token_secret.json",
+        "sigma:58d31a75-a4f8-4c40-985b-373d58162ca2",
+    ),
 ];
 
 struct Case {
@@ -136,7 +199,10 @@ fn hunt(case: &Case, bytes: &[u8], engine: &SigmaEngine) -> Vec<Alert> {
     for (index, record) in normalised.records.iter().enumerate() {
         hunt.push(index, record);
     }
-    let tracking = !case.rule_files.iter().any(|file| file == "disallow_kactivity.yaml");
+    let tracking = !case
+        .rule_files
+        .iter()
+        .any(|file| file == "disallow_kactivity.yaml");
     hunt.finish()
         .into_iter()
         .filter(|alert| tracking || alert.severity > Severity::Info)
@@ -164,13 +230,18 @@ fn falco_labels_hold_for_nhi_alerts() {
             skipped += 1;
             continue;
         }
-        let bytes = std::fs::read(falco.join("trace_files").join(&case.trace)).expect("readable trace");
+        let bytes =
+            std::fs::read(falco.join("trace_files").join(&case.trace)).expect("readable trace");
         let alerts = hunt(&case, &bytes, &engine);
         let fired: Vec<&str> = alerts.iter().map(|alert| alert.detector.as_str()).collect();
         println!("{:<55} {:<6} {fired:?}", case.name, case.detect);
         if case.detect {
-            let Some((_, detectors)) = BEHAVIOURS.iter().find(|(rule, _)| *rule == case.expected) else {
-                panic!("{}: no nhi behaviour mapped for Falco rule {:?}", case.name, case.expected);
+            let Some((_, detectors)) = BEHAVIOURS.iter().find(|(rule, _)| *rule == case.expected)
+            else {
+                panic!(
+                    "{}: no nhi behaviour mapped for Falco rule {:?}",
+                    case.name, case.expected
+                );
             };
             assert!(
                 fired.iter().any(|id| detectors.contains(id)),
@@ -184,7 +255,11 @@ fn falco_labels_hold_for_nhi_alerts() {
                 .copied()
                 .filter(|id| !SIGMA_BEYOND_FALCO.contains(&(case.trace.as_str(), *id)))
                 .collect();
-            assert!(unexpected.is_empty(), "{}: expected no alert, got {unexpected:?}", case.name);
+            assert!(
+                unexpected.is_empty(),
+                "{}: expected no alert, got {unexpected:?}",
+                case.name
+            );
             quiet += 1;
         }
     }

@@ -1,5 +1,5 @@
-//! Property tests: whatever the input, normalisers and the Sigma engine return results and
-//! errors, never a panic.
+//! Property tests: whatever the input, normalisers, the Sigma engine and the behavioural
+//! detectors return results and errors, never a panic.
 
 use chrono::{TimeZone, Utc};
 use nhi_detect::{normalise, LogSource, Record, SigmaEngine};
@@ -29,6 +29,17 @@ fn json() -> impl Strategy<Value = Value> {
         Just("code".to_string()),
         Just("Records".to_string()),
         Just("items".to_string()),
+        Just("requestParameters".to_string()),
+        Just("responseElements".to_string()),
+        Just("requestObject".to_string()),
+        Just("policyDocument".to_string()),
+        Just("Statement".to_string()),
+        Just("Principal".to_string()),
+        Just("ipPermissions".to_string()),
+        Just("spec".to_string()),
+        Just("containers".to_string()),
+        Just("data".to_string()),
+        Just("rules".to_string()),
         "[a-zA-Z.]{1,8}",
     ];
     let leaf = prop_oneof![
@@ -83,6 +94,81 @@ fn record(source: LogSource, raw: Value) -> Record {
     Record { source, event, raw }
 }
 
+/// Actions that the behavioural detectors look at, and a few they do not.
+fn action() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("iam:CreateAccessKey".to_string()),
+        Just("iam:PutRolePolicy".to_string()),
+        Just("iam:UpdateAssumeRolePolicy".to_string()),
+        Just("sts:AssumeRole".to_string()),
+        Just("ec2:AuthorizeSecurityGroupIngress".to_string()),
+        Just("ec2:ModifyImageAttribute".to_string()),
+        Just("ec2:RunInstances".to_string()),
+        Just("s3:PutBucketPolicy".to_string()),
+        Just("s3:DeleteObjects".to_string()),
+        Just("ssm:SendCommand".to_string()),
+        Just("secretsmanager:BatchGetSecretValue".to_string()),
+        Just("cloudtrail:PutEventSelectors".to_string()),
+        Just("lambda:AddPermission20150331v2".to_string()),
+        Just("create pods".to_string()),
+        Just("create configmaps".to_string()),
+        Just("create clusterrolebindings".to_string()),
+        Just("create roles".to_string()),
+        Just("get secrets".to_string()),
+        "[a-z: /é]{0,16}",
+    ]
+}
+
+/// A record whose event fields vary the way detectors branch on them.
+fn behaviour_record() -> impl Strategy<Value = Record> {
+    let principal = prop_oneof![
+        Just("aws:user:arn:aws:iam::1:user/a".to_string()),
+        Just("k8s:serviceaccount:ns/sa".to_string()),
+        Just("k8s:user:system:node:n".to_string()),
+        ".{0,10}",
+    ];
+    let ip = prop_oneof![
+        Just(None),
+        Just(Some("203.0.113.9".to_string())),
+        Just(Some("10.1.2.3".to_string())),
+        Just(Some("ec2.amazonaws.com".to_string())),
+        ".{0,16}".prop_map(Some),
+    ];
+    let outcome = prop_oneof![
+        Just(Outcome::Success),
+        Just(Outcome::Denied),
+        Just(Outcome::Error),
+        Just(Outcome::Unknown)
+    ];
+    (
+        any::<bool>(),
+        json(),
+        action(),
+        principal,
+        ip,
+        outcome,
+        0i64..200_000,
+        any::<bool>(),
+    )
+        .prop_map(
+            |(aws, raw, action, principal, source_ip, outcome, second, keyed)| {
+                let source = if aws {
+                    LogSource::CloudTrail
+                } else {
+                    LogSource::K8sAudit
+                };
+                let mut record = record(source, raw);
+                record.event.action = action;
+                record.event.principal = principal;
+                record.event.source_ip = source_ip;
+                record.event.outcome = outcome;
+                record.event.time = Utc.timestamp_opt(1_700_000_000 + second, 0).unwrap();
+                record.event.credential = keyed.then(|| "k8s-credential:JTI=x".to_string());
+                record
+            },
+        )
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
 
@@ -111,6 +197,22 @@ proptest! {
         let engine = engine();
         for source in LogSource::ALL {
             engine.scan(&[record(source, value.clone())]);
+        }
+    }
+
+    #[test]
+    fn detectors_judge_any_records(mut records in prop::collection::vec(behaviour_record(), 0..12)) {
+        records.sort_by_key(|record| record.event.time);
+        let config = nhi_detect::BehaviourConfig {
+            learn: chrono::TimeDelta::seconds(10),
+            ..nhi_detect::BehaviourConfig::default()
+        };
+        let mut hunt = nhi_detect::Hunt::new(None, config);
+        for (index, record) in records.iter().enumerate() {
+            hunt.push(index, record);
+        }
+        for alert in hunt.finish() {
+            prop_assert!(!alert.events.is_empty());
         }
     }
 

@@ -49,10 +49,26 @@ const TABLE: &[(&str, &str, &[&str])] = &[
         "aws-ssm-parameter-bulk-decryption",
         &[],
     ),
-    ("aws.defense-evasion.cloudtrail-delete", "aws-cloudtrail-tampering", &[TRAIL_CHANGE]),
-    ("aws.defense-evasion.cloudtrail-event-selectors", "aws-cloudtrail-tampering", &[]),
-    ("aws.defense-evasion.cloudtrail-stop", "aws-cloudtrail-tampering", &[TRAIL_CHANGE]),
-    ("aws.defense-evasion.dns-delete-logs", "aws-network-logging-deleted", &[]),
+    (
+        "aws.defense-evasion.cloudtrail-delete",
+        "aws-cloudtrail-tampering",
+        &[TRAIL_CHANGE],
+    ),
+    (
+        "aws.defense-evasion.cloudtrail-event-selectors",
+        "aws-cloudtrail-tampering",
+        &[],
+    ),
+    (
+        "aws.defense-evasion.cloudtrail-stop",
+        "aws-cloudtrail-tampering",
+        &[TRAIL_CHANGE],
+    ),
+    (
+        "aws.defense-evasion.dns-delete-logs",
+        "aws-network-logging-deleted",
+        &[],
+    ),
     (
         "aws.defense-evasion.organizations-leave",
         "aws-organization-leave",
@@ -73,21 +89,41 @@ const TABLE: &[(&str, &str, &[&str])] = &[
         "aws-ec2-unusual-instance-launch",
         &[ASSUME_ROLE_MISUSE],
     ),
-    ("aws.execution.ec2-user-data", "aws-ec2-user-data-modified", &[]),
-    ("aws.execution.ssm-send-command", "aws-ssm-send-command", &[SSM_MISUSE]),
-    ("aws.execution.ssm-start-session", "aws-ssm-start-session", &[]),
+    (
+        "aws.execution.ec2-user-data",
+        "aws-ec2-user-data-modified",
+        &[],
+    ),
+    (
+        "aws.execution.ssm-send-command",
+        "aws-ssm-send-command",
+        &[SSM_MISUSE],
+    ),
+    (
+        "aws.execution.ssm-start-session",
+        "aws-ssm-start-session",
+        &[],
+    ),
     (
         "aws.exfiltration.ec2-security-group-open-port-22-ingress",
         "aws-security-group-open-to-internet",
         &[SECURITY_GROUP_CHANGE],
     ),
-    ("aws.exfiltration.ec2-share-ami", "aws-ami-shared-externally", &[]),
+    (
+        "aws.exfiltration.ec2-share-ami",
+        "aws-ami-shared-externally",
+        &[],
+    ),
     (
         "aws.exfiltration.ec2-share-ebs-snapshot",
         "aws-ebs-snapshot-shared-externally",
         &[SNAPSHOT_EXFILTRATION],
     ),
-    ("aws.exfiltration.rds-share-snapshot", "aws-rds-snapshot-shared-externally", &[]),
+    (
+        "aws.exfiltration.rds-share-snapshot",
+        "aws-rds-snapshot-shared-externally",
+        &[],
+    ),
     (
         "aws.impact.bedrock-invoke-model",
         "aws-bedrock-model-access-enabled",
@@ -98,13 +134,21 @@ const TABLE: &[(&str, &str, &[&str])] = &[
         "aws-console-login-without-mfa",
         &[CONSOLE_WITHOUT_MFA],
     ),
-    ("aws.lateral-movement.ec2-instance-connect", "aws-ec2-instance-connect-key-pushed", &[]),
+    (
+        "aws.lateral-movement.ec2-instance-connect",
+        "aws-ec2-instance-connect-key-pushed",
+        &[],
+    ),
     (
         "aws.lateral-movement.ec2-serial-console-send-ssh-public-key",
         "aws-ec2-serial-console-access",
         &[ASSUME_ROLE_MISUSE],
     ),
-    ("aws.persistence.iam-backdoor-role", "aws-role-trust-backdoor", &[]),
+    (
+        "aws.persistence.iam-backdoor-role",
+        "aws-role-trust-backdoor",
+        &[],
+    ),
     (
         "aws.persistence.iam-backdoor-user",
         "aws-access-key-created-for-other-user",
@@ -120,16 +164,36 @@ const TABLE: &[(&str, &str, &[&str])] = &[
         "aws-role-trust-backdoor",
         &["aws-admin-policy-attached"],
     ),
-    ("aws.persistence.iam-create-user-login-profile", "aws-login-profile-for-other-user", &[]),
-    ("aws.persistence.lambda-backdoor-function", "aws-lambda-public-access", &[]),
-    ("aws.persistence.lambda-layer-extension", "aws-lambda-layer-attached", &[LAMBDA_LAYER]),
-    ("aws.persistence.lambda-overwrite-code", "aws-lambda-code-updated", &[]),
+    (
+        "aws.persistence.iam-create-user-login-profile",
+        "aws-login-profile-for-other-user",
+        &[],
+    ),
+    (
+        "aws.persistence.lambda-backdoor-function",
+        "aws-lambda-public-access",
+        &[],
+    ),
+    (
+        "aws.persistence.lambda-layer-extension",
+        "aws-lambda-layer-attached",
+        &[LAMBDA_LAYER],
+    ),
+    (
+        "aws.persistence.lambda-overwrite-code",
+        "aws-lambda-code-updated",
+        &[],
+    ),
     (
         "aws.persistence.rolesanywhere-create-trust-anchor",
         "aws-rolesanywhere-trust-anchor-created",
         &[],
     ),
-    ("aws.persistence.sts-federation-token", "aws-federation-token-created", &[]),
+    (
+        "aws.persistence.sts-federation-token",
+        "aws-federation-token-created",
+        &[],
+    ),
     (
         "aws.privilege-escalation.iam-update-user-login-profile",
         "aws-login-profile-for-other-user",
@@ -165,12 +229,16 @@ fn every_stratus_technique_gets_its_specific_detection() {
     let mut specific = 0;
     for log in logs {
         let technique = stem(&log);
-        let Some((_, detection, others)) = TABLE.iter().find(|(name, _, _)| *name == technique) else {
+        let Some((_, detection, others)) = TABLE.iter().find(|(name, _, _)| *name == technique)
+        else {
             panic!("{technique} is not in the table");
         };
         let mut records = read_log(&log, LogSource::CloudTrail);
         records.sort_by_key(|record| record.event.time);
-        let ids: HashSet<&str> = records.iter().map(|record| record.event.id.as_str()).collect();
+        let ids: HashSet<&str> = records
+            .iter()
+            .map(|record| record.event.id.as_str())
+            .collect();
         let mut hunt = Hunt::new(Some(&engine), BehaviourConfig::default());
         for (index, record) in records.iter().enumerate() {
             hunt.push(index, record);
@@ -184,7 +252,11 @@ fn every_stratus_technique_gets_its_specific_detection() {
         for alert in &alerts {
             assert!(alert.events.iter().all(|id| ids.contains(id.as_str())));
             if alert.detector.starts_with("sigma:") {
-                assert!(alert.summary.contains(", by "), "no author: {}", alert.summary);
+                assert!(
+                    alert.summary.contains(", by "),
+                    "no author: {}",
+                    alert.summary
+                );
             } else {
                 assert!(!alert.owasp.is_empty(), "{}", alert.detector);
             }
@@ -214,8 +286,16 @@ fn alerts_name_the_instance_and_the_commander_in_credential_theft() {
         theft.principal,
         "aws:role:arn:aws:iam::017622104382:role/stratus-red-team-ec2-steal-credentials-role"
     );
-    assert!(theft.summary.contains("i-786a3A8B5C0d92eF4"), "{}", theft.summary);
-    assert!(theft.summary.contains("user/christophe"), "{}", theft.summary);
+    assert!(
+        theft.summary.contains("i-786a3A8B5C0d92eF4"),
+        "{}",
+        theft.summary
+    );
+    assert!(
+        theft.summary.contains("user/christophe"),
+        "{}",
+        theft.summary
+    );
     // The SendCommand that reached the instance, then the stolen credentials' calls.
     assert_eq!(theft.events.len(), 3);
 }

@@ -35,8 +35,10 @@ pub(crate) fn window(hay: &[u8], start: usize, end: usize, rule: u32, multiline:
     let (to, cut_end) = if multiline {
         (ceiling, ceiling < hay.len())
     } else {
+        // The newline itself is inside the window: patterns end with a boundary class such as
+        // `[^A-Za-z0-9]` that must be able to consume it (`$` only matches at the input's end).
         match memchr::memchr(b'\n', &hay[end..ceiling]) {
-            Some(p) => (end + p, false),
+            Some(p) => (end + p + 1, false),
             None => (ceiling, ceiling < hay.len()),
         }
     };
@@ -104,7 +106,7 @@ mod tests {
     fn windows_stop_at_line_ends_and_flag_caps() {
         let hay = b"first line\nsecond token=abc\nthird";
         let w = window(hay, 18, 23, 0, false);
-        assert_eq!(&hay[w.range.clone()], b"second token=abc");
+        assert_eq!(&hay[w.range.clone()], b"second token=abc\n", "the line with its newline");
         assert!(!w.cut_start && !w.cut_end);
         let long = vec![b'a'; 5000];
         let w = window(&long, 2500, 2505, 0, false);

@@ -24,6 +24,8 @@ mod k8s;
 mod mcp;
 pub mod postgres;
 mod registry;
+mod secrets;
+mod secrets_history;
 mod ssh;
 mod walk;
 mod x509;
@@ -31,7 +33,9 @@ mod x509;
 use nhi_model::{Fingerprinter, Inventory};
 
 pub use registry::sources;
-pub use walk::{scan_paths, ScanOptions, ScanOutcome, ScanProgress, DEFAULT_MAX_FILE_SIZE};
+pub use secrets::{builtin_secrets, SecretsSource};
+pub use secrets_history::{prefer_history_locations, scan_history_secrets};
+pub use walk::{scan_paths, scan_paths_with, ScanOptions, ScanOutcome, ScanProgress, DEFAULT_MAX_FILE_SIZE};
 
 /// One file as a source sees it.
 pub struct SourceFile<'a> {

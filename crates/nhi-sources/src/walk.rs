@@ -6,7 +6,7 @@
 //! walk), and a link that loops or dangles is reported by name. Only regular files are opened, so
 //! FIFOs and devices never block the scan.
 
-use crate::{sources, Discovery, SourceContext, SourceError, SourceFile};
+use crate::{sources, Discovery, Source, SourceContext, SourceError, SourceFile};
 use nhi_model::Inventory;
 use rayon::prelude::*;
 use std::fs;
@@ -68,10 +68,21 @@ struct FileResult {
     recognised: bool,
 }
 
-/// Walk `roots`, read every regular file and run the sources over it.
+/// Walk `roots`, read every regular file and run the built-in file sources over it.
 pub fn scan_paths(
     roots: &[PathBuf],
     options: &ScanOptions,
+    ctx: &SourceContext,
+    progress: &dyn ScanProgress,
+) -> ScanOutcome {
+    scan_paths_with(roots, options, sources(), ctx, progress)
+}
+
+/// Walk `roots`, read every regular file once and run each of `sources` that recognises it.
+pub fn scan_paths_with(
+    roots: &[PathBuf],
+    options: &ScanOptions,
+    sources: &[&dyn Source],
     ctx: &SourceContext,
     progress: &dyn ScanProgress,
 ) -> ScanOutcome {
@@ -90,7 +101,7 @@ pub fn scan_paths(
     let results: Vec<FileResult> = files
         .par_iter()
         .map(|path| {
-            let result = read_one(path, options, ctx);
+            let result = read_one(path, options, sources, ctx);
             progress.file_done(result.bytes);
             result
         })
@@ -167,7 +178,12 @@ fn collect_files(root: &Path, exclude: &[PathBuf], files: &mut Vec<PathBuf>, out
     }
 }
 
-fn read_one(path: &Path, options: &ScanOptions, ctx: &SourceContext) -> FileResult {
+fn read_one(
+    path: &Path,
+    options: &ScanOptions,
+    sources: &[&dyn Source],
+    ctx: &SourceContext,
+) -> FileResult {
     let shown = display(path);
     let mut result = FileResult {
         discovery: Discovery::default(),
@@ -201,7 +217,7 @@ fn read_one(path: &Path, options: &ScanOptions, ctx: &SourceContext) -> FileResu
         path: &shown,
         bytes: &bytes,
     };
-    for source in sources() {
+    for source in sources {
         if source.recognises(&file) {
             result.recognised = true;
             source.read(&file, ctx, &mut result.discovery);

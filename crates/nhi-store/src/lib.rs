@@ -15,6 +15,7 @@
 //! # Ok(()) }
 //! ```
 
+mod alerts;
 mod error;
 mod files;
 mod json;
@@ -24,6 +25,7 @@ mod runs;
 mod schema;
 mod write;
 
+pub use alerts::{alert_id, RecordedAlerts};
 pub use error::StoreError;
 pub use read::{FindingQuery, IdentitySighting, ItemHistory, Recorded, StatusFilter};
 pub use runs::{NewRun, Run, RunCounts, SeverityCounts};
@@ -140,6 +142,26 @@ impl Store {
     /// One credential, with every location it was seen at, and when it was first and last seen.
     pub fn credential(&self, id: &str) -> Result<Option<Recorded<Credential>>, StoreError> {
         read::credential(&self.conn, id).map_err(|f| f.at(&self.path))
+    }
+
+    /// Record the alerts of a hunt (recorded at `recorded`), all or nothing. An alert already held
+    /// (same detector, principal and first event) is merged with the new one, not duplicated.
+    pub fn record_alerts(
+        &mut self,
+        alerts: &[nhi_model::Alert],
+        recorded: nhi_model::Timestamp,
+    ) -> Result<RecordedAlerts, StoreError> {
+        alerts::record(&mut self.conn, alerts, recorded).map_err(|f| f.at(&self.path))
+    }
+
+    /// Every recorded alert, oldest first.
+    pub fn alerts(&self) -> Result<Vec<nhi_model::Alert>, StoreError> {
+        alerts::all(&self.conn).map_err(|f| f.at(&self.path))
+    }
+
+    /// Ids of the alerts that the log event `event_id` is behind.
+    pub fn alerts_for_event(&self, event_id: &str) -> Result<Vec<String>, StoreError> {
+        alerts::for_event(&self.conn, event_id).map_err(|f| f.at(&self.path))
     }
 }
 

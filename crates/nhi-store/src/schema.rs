@@ -108,6 +108,30 @@ const MIGRATIONS: &[&str] = &[
     ) WITHOUT ROWID;
     CREATE INDEX finding_subjects_by_finding ON finding_subjects (finding_id);
     ",
+    // 2: alerts from `nhi hunt` / `nhi watch`, with the log events behind each.
+    "
+    CREATE TABLE alerts (
+        id            TEXT PRIMARY KEY,
+        detector      TEXT NOT NULL,
+        severity      TEXT NOT NULL,
+        severity_rank INTEGER NOT NULL,
+        principal     TEXT NOT NULL,
+        time          TEXT NOT NULL,
+        summary       TEXT NOT NULL,
+        json          TEXT NOT NULL,
+        recorded      TEXT NOT NULL
+    );
+    CREATE INDEX alerts_by_time ON alerts (time);
+    CREATE INDEX alerts_by_principal ON alerts (principal, time);
+    CREATE INDEX alerts_by_detector ON alerts (detector);
+
+    CREATE TABLE alert_events (
+        alert_id TEXT NOT NULL REFERENCES alerts (id) ON DELETE CASCADE,
+        event_id TEXT NOT NULL,
+        PRIMARY KEY (alert_id, event_id)
+    ) WITHOUT ROWID;
+    CREATE INDEX alert_events_by_event ON alert_events (event_id);
+    ",
 ];
 
 /// The schema version this build writes and understands.

@@ -5,7 +5,8 @@
 //! non-resource URLs, whatever its role says. Such grants are still returned, marked not
 //! `effective`, because tools such as rbac-tool list them.
 
-use super::cluster::{Binding, Cluster, Role, Scope, Subject};
+use super::cluster::Cluster;
+use super::model::{Binding, Role, Scope, Subject};
 use super::policy::{PolicyRule, Request, Target};
 
 /// One way a subject holds a permission.

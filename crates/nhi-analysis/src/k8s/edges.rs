@@ -8,7 +8,8 @@
 //! So the graph stays linear: no subject × account product. Broad groups get `member-of` edges
 //! from their members only when the group holds a power.
 
-use super::cluster::{Cluster, Scope, SubjectKind};
+use super::cluster::Cluster;
+use super::model::{Scope, SubjectKind};
 use super::powers::{self, Holding, Names, PowerKind};
 use crate::graph::{edge, EdgeDeriver, IdentityGraph};
 use nhi_model::{EdgeKind, Inventory};
@@ -27,6 +28,52 @@ impl EdgeDeriver for RbacEdges {
         }
         let cluster = Cluster::from_inventory(inventory);
         Deriver::new(&cluster).run(graph);
+        link_azure_client_ids(inventory, graph);
+    }
+}
+
+/// Azure workload identity names a client id, while Azure identities are keyed by principal id
+/// (managed identities) or application id (service principals, where it is the client id): link
+/// each `azure:managedidentity:<client id>` the source wrote to the identity that has that client id.
+fn link_azure_client_ids(inventory: &Inventory, graph: &mut IdentityGraph) {
+    const CLIENT: &str = "azure:managedidentity:";
+    let wanted: Vec<(&str, &str)> = (inventory.edges.iter())
+        .filter(|e| e.from.starts_with("k8s:serviceaccount:") && e.to.starts_with(CLIENT))
+        .map(|e| (e.from.as_str(), &e.to[CLIENT.len()..]))
+        .collect();
+    if wanted.is_empty() {
+        return;
+    }
+    let mut by_client: BTreeMap<String, Vec<&str>> = BTreeMap::new();
+    for identity in inventory
+        .identities
+        .values()
+        .filter(|i| i.provider == "azure")
+    {
+        let client = identity
+            .attributes
+            .get("client_id")
+            .and_then(|v| v.as_str());
+        let app = identity.id.strip_prefix("azure:serviceprincipal:");
+        if let Some(client) = client.or(app) {
+            by_client
+                .entry(client.to_ascii_lowercase())
+                .or_default()
+                .push(&identity.id);
+        }
+    }
+    for (account, client) in wanted {
+        let written = format!("{CLIENT}{client}");
+        // The edge to the id as written is already in the inventory.
+        let targets = by_client
+            .get(client)
+            .into_iter()
+            .flatten()
+            .filter(|t| **t != written);
+        for target in targets {
+            let method = format!("Azure Workload Identity (client id {client})");
+            graph.add_edge(edge(account, target, EdgeKind::CanAssume, &method));
+        }
     }
 }
 

@@ -12,6 +12,7 @@ mod access;
 mod builtin;
 mod cluster;
 mod edges;
+mod model;
 mod paths;
 mod policy;
 mod powers;
@@ -20,8 +21,9 @@ mod rules;
 mod tests;
 
 pub use access::{parse_request, BoundRule, Permit};
-pub use cluster::{Binding, Cluster, Role, Scope, ServiceAccount, Subject, SubjectKind, Workload};
+pub use cluster::Cluster;
 pub use edges::RbacEdges;
+pub use model::{Binding, Role, Scope, ServiceAccount, Subject, SubjectKind, Workload};
 pub use policy::{LabelExpression, LabelSelector, PolicyRule, Request, ResourceRequest};
 pub(crate) use rules::{
     AllAuthenticatedAccess, AnonymousAccess, ApproveCsr, AutomountUnneeded, BindOrEscalate,

@@ -6,7 +6,8 @@
 //! This is the union of what KubiScan, rbac-police, rbac-tool and krane look for.
 
 use super::access::honours;
-use super::cluster::{Binding, Cluster, Role, Scope, Subject};
+use super::cluster::Cluster;
+use super::model::{Binding, Role, Scope, Subject};
 use super::policy::Target;
 use std::collections::{BTreeSet, HashMap};
 use std::rc::Rc;

@@ -263,3 +263,32 @@ fn bind_on_cluster_roles_with_binding_writes_is_admin_equivalent() {
         .build();
     assert!(graph(&inventory).admin_reason(WORKER).is_some());
 }
+
+#[test]
+fn azure_workload_identity_links_to_the_identity_with_that_client_id() {
+    let mut inventory = Estate::new()
+        .service_account("apps", "worker", None)
+        .build();
+    let mut annotation = nhi_model::Edge {
+        from: WORKER.to_string(),
+        to: "azure:managedidentity:c1".to_string(),
+        kind: nhi_model::EdgeKind::CanAssume,
+        attributes: Default::default(),
+    };
+    annotation
+        .attributes
+        .insert("method".into(), "Azure Workload Identity".into());
+    inventory.edges.push(annotation);
+    let mut identity = nhi_model::Identity::new(
+        "azure:managedidentity:p9",
+        nhi_model::IdentityKind::ManagedIdentity,
+        "azure",
+        "uami",
+    );
+    identity.attributes.insert("client_id".into(), "C1".into());
+    inventory.add_identity(identity);
+    let graph = graph(&inventory);
+    assert!(graph
+        .shortest_path(WORKER, &PathTarget::Node("azure:managedidentity:p9".into()))
+        .is_some());
+}

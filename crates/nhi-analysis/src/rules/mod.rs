@@ -23,6 +23,7 @@ pub fn rules() -> &'static [&'static dyn RiskRule] {
         &keys::KeyBesideCertificate,
         &ssh::UnrestrictedServiceKey,
         &reuse::KeyMaterialReused,
+        &crate::secrets::SecretReused,
         &crate::aws::AccessKeyNotRotated,
         &crate::aws::AccessKeyUnused,
         &crate::aws::TwoActiveKeys,

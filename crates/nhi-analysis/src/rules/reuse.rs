@@ -34,7 +34,8 @@ impl RiskRule for KeyMaterialReused {
         let mut findings: Vec<Finding> = inventory
             .credentials
             .values()
-            .filter(|c| is_private_key(c) && c.paths().len() > 1)
+            // Keys the secrets engine matched are `secret-reused`'s to report.
+            .filter(|c| is_private_key(c) && !c.attributes.contains_key("secret") && c.paths().len() > 1)
             .map(|key| {
                 let paths = key.paths();
                 let title = format!(

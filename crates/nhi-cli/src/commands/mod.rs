@@ -1,10 +1,12 @@
 //! One module per subcommand.
 
 pub mod findings;
+pub mod hunt;
 pub mod inventory;
 pub mod paths;
 pub mod rules;
 pub mod scan;
+pub mod secrets;
 pub mod show;
 
 use crate::cli::CommonArgs;
@@ -43,5 +45,7 @@ pub fn apply_baseline(
 
 /// Every rule nhi knows, for reports that describe the rules their findings reference.
 pub fn all_rules() -> Vec<nhi_model::RuleMeta> {
-    nhi_analysis::catalog()
+    let mut rules = nhi_analysis::catalog();
+    rules.extend(nhi_secrets::catalog());
+    rules
 }

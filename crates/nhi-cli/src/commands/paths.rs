@@ -26,7 +26,7 @@ pub fn run(common: &CommonArgs, args: &PathsArgs) -> anyhow::Result<Status> {
     let graph = ctx.graph(&inventory);
     let target = match args.to.as_str() {
         "admin" => PathTarget::Admin,
-        id => PathTarget::Node(id.to_string()),
+        id => PathTarget::Node(node_id(&inventory, id)),
     };
     let starts: Vec<&str> = match &args.from {
         Some(from) => vec![from.as_str()],
@@ -50,6 +50,19 @@ pub fn run(common: &CommonArgs, args: &PathsArgs) -> anyhow::Result<Status> {
     }
     output.finish()?;
     Ok(Status::Clean)
+}
+
+/// The graph node a user means: an id as given, or a bare ARN of a role or user in the inventory.
+fn node_id(inventory: &nhi_model::Inventory, wanted: &str) -> String {
+    if wanted.starts_with("arn:") {
+        for prefix in ["aws:role:", "aws:user:"] {
+            let id = format!("{prefix}{wanted}");
+            if inventory.identities.contains_key(&id) {
+                return id;
+            }
+        }
+    }
+    wanted.to_string()
 }
 
 fn find_paths<'a>(graph: &'a IdentityGraph, starts: &[&'a str], target: &PathTarget) -> Vec<AttackPath<'a>> {

@@ -8,7 +8,7 @@ use anyhow::Context;
 use nhi_analysis::AnalysisContext;
 use nhi_model::TrackedFinding;
 use nhi_report::{ReportData, View};
-use nhi_sources::{scan_paths, ScanOptions, SourceContext};
+use nhi_sources::{scan_paths_with, ScanOptions, Source, SourceContext};
 use nhi_store::{NewRun, Store};
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -33,7 +33,12 @@ pub fn run(common: &CommonArgs, args: &ScanArgs) -> anyhow::Result<Status> {
     let ctx = SourceContext {
         fingerprinter: &fingerprinter,
     };
-    let mut outcome = scan_paths(&targets.paths, &options, &ctx, &progress);
+    let sources: Vec<&dyn Source> = nhi_sources::sources()
+        .iter()
+        .copied()
+        .chain([nhi_sources::builtin_secrets() as &dyn Source])
+        .collect();
+    let mut outcome = scan_paths_with(&targets.paths, &options, &sources, &ctx, &progress);
     progress.finish();
     for dsn in &targets.databases {
         let discovery = nhi_sources::postgres::discover(dsn, &ctx);

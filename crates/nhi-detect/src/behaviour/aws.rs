@@ -214,8 +214,14 @@ mod tests {
 
     #[test]
     fn api_version_suffixes_are_dropped() {
-        assert_eq!(api("lambda:AddPermission20150331v2"), "lambda:AddPermission");
-        assert_eq!(api("lambda:CreateFunction20150331"), "lambda:CreateFunction");
+        assert_eq!(
+            api("lambda:AddPermission20150331v2"),
+            "lambda:AddPermission"
+        );
+        assert_eq!(
+            api("lambda:CreateFunction20150331"),
+            "lambda:CreateFunction"
+        );
         assert_eq!(api("iam:CreateAccessKey"), "iam:CreateAccessKey");
         assert_eq!(api("s3:PutObject2"), "s3:PutObject2");
         assert_eq!(api("ec2:RunInstances"), "ec2:RunInstances");

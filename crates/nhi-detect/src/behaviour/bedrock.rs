@@ -62,11 +62,19 @@ struct NewInvoker {
 impl Detector for NewInvoker {
     fn observe(&mut self, seen: &Seen<'_>, hits: &mut Vec<Hit>) {
         let record = seen.record;
-        let invocation = aws::is_cloudtrail(record) && INVOCATIONS.contains(&aws::api(&record.event.action));
-        let invoked = self.invoked.entry(seen.principal().to_string()).or_default();
+        let invocation =
+            aws::is_cloudtrail(record) && INVOCATIONS.contains(&aws::api(&record.event.action));
+        let invoked = self
+            .invoked
+            .entry(seen.principal().to_string())
+            .or_default();
         if invocation && !*invoked && seen.mature {
             let model = aws::param_str(record, "modelId").unwrap_or("a model");
-            hits.push(Hit::on(&NEW_INVOKER, seen, format!("first invocation, of {model}")));
+            hits.push(Hit::on(
+                &NEW_INVOKER,
+                seen,
+                format!("first invocation, of {model}"),
+            ));
         }
         *invoked |= invocation;
     }
@@ -83,7 +91,11 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
             .params(json!({"modelId": "anthropic.claude-3-sonnet"}))
             .done()
     };
-    let routine = |action: &str| (0..4).map(|i| ct(i * 1200, &app, action).done()).collect::<Vec<_>>();
+    let routine = |action: &str| {
+        (0..4)
+            .map(|i| ct(i * 1200, &app, action).done())
+            .collect::<Vec<_>>()
+    };
     let mut fires = routine("dynamodb:GetItem");
     fires.push(invoke(4000));
     let mut quiet = routine("dynamodb:GetItem");
@@ -92,7 +104,9 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     vec![
         Example::new(
             MODEL_ACCESS.id.as_ref(),
-            vec![ct(0, &app, "bedrock:PutFoundationModelEntitlement").params(json!({"modelId": "m"})).done()],
+            vec![ct(0, &app, "bedrock:PutFoundationModelEntitlement")
+                .params(json!({"modelId": "m"}))
+                .done()],
             vec![ct(0, &app, "bedrock:ListFoundationModels").done()],
         ),
         Example::new(NEW_INVOKER.id.as_ref(), fires, quiet),

@@ -4,8 +4,8 @@
 //! organisation. Single-record patterns; refused attempts count where the intent alone matters.
 
 use super::patterns::Pattern;
-use super::{aws, rule};
 use super::Family;
+use super::{aws, rule};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
 use serde_json::Value;
@@ -115,10 +115,11 @@ fn cloudtrail_tampering(record: &Record) -> Option<String> {
     match aws::api(&record.event.action) {
         "cloudtrail:StopLogging" => Some(format!("stopped logging of trail {trail}")),
         "cloudtrail:DeleteTrail" => Some(format!("deleted trail {trail}")),
-        "cloudtrail:UpdateTrail" => trail_update(record).map(|change| format!("{change} of trail {trail}")),
-        "cloudtrail:PutEventSelectors" => {
-            narrowed_selectors(record).map(|how| format!("narrowed event selectors of trail {trail}: {how}"))
+        "cloudtrail:UpdateTrail" => {
+            trail_update(record).map(|change| format!("{change} of trail {trail}"))
         }
+        "cloudtrail:PutEventSelectors" => narrowed_selectors(record)
+            .map(|how| format!("narrowed event selectors of trail {trail}: {how}")),
         api => Some(format!("{} {trail}", api.trim_start_matches("cloudtrail:"))),
     }
 }
@@ -132,7 +133,10 @@ fn trail_update(record: &Record) -> Option<String> {
     }
     for (field, what) in [
         ("isMultiRegionTrail", "limited to one region"),
-        ("includeGlobalServiceEvents", "dropped global service events"),
+        (
+            "includeGlobalServiceEvents",
+            "dropped global service events",
+        ),
         ("enableLogFileValidation", "turned off log file validation"),
     ] {
         if off(field) {
@@ -148,12 +152,17 @@ fn narrowed_selectors(record: &Record) -> Option<String> {
     let advanced = aws::items(aws::param(record, "advancedEventSelectors"));
     let mut reasons = Vec::new();
     for selector in basic {
-        if selector.get("includeManagementEvents").and_then(Value::as_bool) == Some(false) {
+        if selector
+            .get("includeManagementEvents")
+            .and_then(Value::as_bool)
+            == Some(false)
+        {
             reasons.push("management events excluded".to_string());
         }
-        match selector.get("readWriteType").and_then(Value::as_str) {
-            Some(kind @ ("ReadOnly" | "WriteOnly")) => reasons.push(format!("only {kind} events")),
-            _ => {}
+        if let Some(kind @ ("ReadOnly" | "WriteOnly")) =
+            selector.get("readWriteType").and_then(Value::as_str)
+        {
+            reasons.push(format!("only {kind} events"));
         }
         if selector
             .get("excludeManagementEventSources")
@@ -164,15 +173,17 @@ fn narrowed_selectors(record: &Record) -> Option<String> {
         }
     }
     let management_selected = advanced.iter().any(|selector| {
-        aws::items(selector.get("fieldSelectors")).iter().any(|field| {
-            field.get("field").and_then(Value::as_str) == Some("eventCategory")
-                && field
-                    .get("equals")
-                    .map(aws::strings)
-                    .into_iter()
-                    .flatten()
-                    .any(|value| value == "Management")
-        })
+        aws::items(selector.get("fieldSelectors"))
+            .iter()
+            .any(|field| {
+                field.get("field").and_then(Value::as_str) == Some("eventCategory")
+                    && field
+                        .get("equals")
+                        .map(aws::strings)
+                        .into_iter()
+                        .flatten()
+                        .any(|value| value == "Management")
+            })
     });
     if !advanced.is_empty() && !management_selected {
         reasons.push("advanced selectors without management events".to_string());
@@ -191,7 +202,9 @@ fn network_logs_deleted(record: &Record) -> Option<String> {
 
 fn monitoring_disabled(record: &Record) -> Option<String> {
     let api = aws::api(&record.event.action);
-    if api == "guardduty:UpdateDetector" && aws::param(record, "enable").and_then(Value::as_bool) != Some(false) {
+    if api == "guardduty:UpdateDetector"
+        && aws::param(record, "enable").and_then(Value::as_bool) != Some(false)
+    {
         return None;
     }
     Some(format!("called {api}"))
@@ -219,23 +232,37 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
                     "cloudtrail:PutEventSelectors",
                     json!({"trailName": "t", "eventSelectors": [{"includeManagementEvents": true, "readWriteType": "All"}]}),
                 ),
-                call("cloudtrail:UpdateTrail", json!({"name": "t", "isMultiRegionTrail": true})),
+                call(
+                    "cloudtrail:UpdateTrail",
+                    json!({"name": "t", "isMultiRegionTrail": true}),
+                ),
                 call("cloudtrail:StartLogging", json!({"name": "t"})),
             ],
         ),
         Example::new(
             NETWORK_LOGS.id.as_ref(),
-            vec![call("ec2:DeleteFlowLogs", json!({"DeleteFlowLogsRequest": {"FlowLogId": {"content": "fl-1"}}}))],
+            vec![call(
+                "ec2:DeleteFlowLogs",
+                json!({"DeleteFlowLogsRequest": {"FlowLogId": {"content": "fl-1"}}}),
+            )],
             vec![call("ec2:CreateFlowLogs", json!({}))],
         ),
         Example::new(
             MONITORING.id.as_ref(),
-            vec![call("guardduty:UpdateDetector", json!({"detectorId": "d", "enable": false}))],
-            vec![call("guardduty:UpdateDetector", json!({"detectorId": "d", "enable": true}))],
+            vec![call(
+                "guardduty:UpdateDetector",
+                json!({"detectorId": "d", "enable": false}),
+            )],
+            vec![call(
+                "guardduty:UpdateDetector",
+                json!({"detectorId": "d", "enable": true}),
+            )],
         ),
         Example::new(
             LEAVE_ORGANIZATION.id.as_ref(),
-            vec![ct(0, &intruder, "organizations:LeaveOrganization").denied().done()],
+            vec![ct(0, &intruder, "organizations:LeaveOrganization")
+                .denied()
+                .done()],
             vec![ct(0, &intruder, "organizations:DescribeOrganization").done()],
         ),
     ]

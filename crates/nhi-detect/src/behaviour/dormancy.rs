@@ -100,7 +100,10 @@ impl Detector for Lifecycle {
         let principal = seen.principal();
         let unknown = inventory.and_then(|inventory| inventory.knows(principal)) == Some(false);
         if unknown && self.unknown_reported.insert(principal.to_string()) {
-            let detail = format!("{principal} is not in the inventory ({})", seen.record.event.action);
+            let detail = format!(
+                "{principal} is not in the inventory ({})",
+                seen.record.event.action
+            );
             hits.push(Hit::on(&UNKNOWN_IDENTITY, seen, detail));
         }
     }
@@ -111,20 +114,33 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::examples::Example;
     use super::testlog::{ct, time, user, DAY};
     use super::InventorySnapshot;
-    use nhi_model::{Credential, CredentialKind, CredentialStatus, Identity, IdentityKind, Inventory};
+    use nhi_model::{
+        Credential, CredentialKind, CredentialStatus, Identity, IdentityKind, Inventory,
+    };
     let backup = user("backup");
     let dormant = vec![
         ct(0, &backup, "s3:PutObject").done(),
         ct(45 * DAY, &backup, "s3:ListBuckets").done(),
     ];
-    let regular = (0..10).map(|day| ct(day * 5 * DAY, &backup, "s3:PutObject").done()).collect();
+    let regular = (0..10)
+        .map(|day| ct(day * 5 * DAY, &backup, "s3:PutObject").done())
+        .collect();
 
     let mut inventory = Inventory::default();
     let mut old_key = Credential::new("aws-access-key:AKIAOLD", CredentialKind::AccessKey, "f");
     old_key.status = CredentialStatus::Inactive;
-    old_key.rotated = Some(chrono::DateTime::parse_from_rfc3339(&time(3600)).unwrap().to_utc());
+    old_key.rotated = Some(
+        chrono::DateTime::parse_from_rfc3339(&time(3600))
+            .unwrap()
+            .to_utc(),
+    );
     inventory.add_credential(old_key);
-    inventory.add_identity(Identity::new(backup.id(), IdentityKind::CloudUser, "aws", "backup"));
+    inventory.add_identity(Identity::new(
+        backup.id(),
+        IdentityKind::CloudUser,
+        "aws",
+        "backup",
+    ));
     let snapshot = InventorySnapshot::new(&inventory, None);
     let with_old_key = |second| ct(second, &backup.clone().key("AKIAOLD"), "s3:GetObject").done();
 

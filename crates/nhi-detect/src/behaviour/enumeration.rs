@@ -5,7 +5,7 @@
 use super::state::DistinctWindow;
 use super::{aws, rule, Detector, Family, Hit, Seen};
 use chrono::TimeDelta;
-use nhi_model::{OwaspNhi, Outcome, RuleMeta, Severity};
+use nhi_model::{Outcome, OwaspNhi, RuleMeta, Severity};
 use std::collections::HashMap;
 
 const WINDOW: TimeDelta = TimeDelta::minutes(10);
@@ -70,7 +70,12 @@ impl Detector for Enumeration {
                 .or_insert_with(|| DistinctWindow::new(WINDOW, WINDOW_CAP));
             window.push(event.time, event.action.clone(), seen.event_ref());
             if window.distinct() >= DENIED_ACTIONS {
-                let actions: Vec<&str> = window.keys().into_iter().take(5).map(String::as_str).collect();
+                let actions: Vec<&str> = window
+                    .keys()
+                    .into_iter()
+                    .take(5)
+                    .map(String::as_str)
+                    .collect();
                 let detail = format!(
                     "refused on {} distinct actions within {} min ({}, ...)",
                     window.distinct(),
@@ -90,7 +95,11 @@ impl Detector for Enumeration {
             window.push(event.time, call, seen.event_ref());
             if window.distinct() >= SES_CALLS {
                 let calls: Vec<&str> = window.keys().into_iter().copied().collect();
-                let detail = format!("called {} within {} min", calls.join(", "), WINDOW.num_minutes());
+                let detail = format!(
+                    "called {} within {} min",
+                    calls.join(", "),
+                    WINDOW.num_minutes()
+                );
                 hits.push(burst(&SES_SURVEY, seen, window.events(), detail));
                 window.clear();
             }
@@ -99,7 +108,12 @@ impl Detector for Enumeration {
 }
 
 /// A hit on every record of a window.
-fn burst(rule: &'static RuleMeta, seen: &Seen<'_>, events: Vec<crate::sigma::EventRef>, detail: String) -> Hit {
+fn burst(
+    rule: &'static RuleMeta,
+    seen: &Seen<'_>,
+    events: Vec<crate::sigma::EventRef>,
+    detail: String,
+) -> Hit {
     Hit {
         events,
         ..Hit::on(rule, seen, detail)
@@ -112,9 +126,17 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::testlog::{ct, user};
     let intruder = user("leaked");
     let probes = [
-        "iam:ListUsers", "iam:ListRoles", "s3:ListBuckets", "ec2:DescribeInstances",
-        "lambda:ListFunctions", "rds:DescribeDBInstances", "secretsmanager:ListSecrets",
-        "kms:ListKeys", "dynamodb:ListTables", "sns:ListTopics", "sqs:ListQueues",
+        "iam:ListUsers",
+        "iam:ListRoles",
+        "s3:ListBuckets",
+        "ec2:DescribeInstances",
+        "lambda:ListFunctions",
+        "rds:DescribeDBInstances",
+        "secretsmanager:ListSecrets",
+        "kms:ListKeys",
+        "dynamodb:ListTables",
+        "sns:ListTopics",
+        "sqs:ListQueues",
     ];
     let denied_burst = probes
         .iter()
@@ -137,7 +159,11 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
         Example::new(DENIED_BURST.id.as_ref(), denied_burst, slow),
         Example::new(
             SES_SURVEY.id.as_ref(),
-            ses(&["ses:GetSendQuota", "ses:ListIdentities", "ses:GetAccountSendingEnabled"]),
+            ses(&[
+                "ses:GetSendQuota",
+                "ses:ListIdentities",
+                "ses:GetAccountSendingEnabled",
+            ]),
             ses(&["ses:SendEmail", "ses:GetSendQuota", "ses:SendEmail"]),
         ),
     ]

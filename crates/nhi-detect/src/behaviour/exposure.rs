@@ -80,12 +80,17 @@ pub(super) static FAMILY: Family = Family {
             source: LogSource::CloudTrail,
             actions: &["ec2:ModifySnapshotAttribute"],
             attempts: false,
-            test: |record| shared_by_permission(record, "createVolumePermission", "snapshot", "snapshotId"),
+            test: |record| {
+                shared_by_permission(record, "createVolumePermission", "snapshot", "snapshotId")
+            },
         },
         Pattern {
             rule: RDS_SHARED,
             source: LogSource::CloudTrail,
-            actions: &["rds:ModifyDBSnapshotAttribute", "rds:ModifyDBClusterSnapshotAttribute"],
+            actions: &[
+                "rds:ModifyDBSnapshotAttribute",
+                "rds:ModifyDBClusterSnapshotAttribute",
+            ],
             attempts: false,
             test: rds_snapshot_shared,
         },
@@ -140,7 +145,12 @@ fn outsiders_added(permission: Option<&Value>, own: Option<&str>) -> Vec<String>
         .collect()
 }
 
-fn shared_by_permission(record: &Record, field: &str, noun: &str, id_field: &str) -> Option<String> {
+fn shared_by_permission(
+    record: &Record,
+    field: &str,
+    noun: &str,
+    id_field: &str,
+) -> Option<String> {
     let outsiders = outsiders_added(aws::param(record, field), aws::own_account(record));
     if outsiders.is_empty() {
         return None;
@@ -159,12 +169,19 @@ fn rds_snapshot_shared(record: &Record) -> Option<String> {
         .into_iter()
         .flatten()
         .filter(|account| Some(*account) != own)
-        .map(|account| if account == "all" { "everyone".to_string() } else { format!("account {account}") })
+        .map(|account| {
+            if account == "all" {
+                "everyone".to_string()
+            } else {
+                format!("account {account}")
+            }
+        })
         .collect();
     let snapshot = aws::param_str(record, "dBSnapshotIdentifier")
         .or_else(|| aws::param_str(record, "dBClusterSnapshotIdentifier"))
         .unwrap_or("?");
-    (!outsiders.is_empty()).then(|| format!("snapshot {snapshot} shared with {}", outsiders.join(", ")))
+    (!outsiders.is_empty())
+        .then(|| format!("snapshot {snapshot} shared with {}", outsiders.join(", ")))
 }
 
 /// ACL grantees that mean "everyone" or "every AWS account".
@@ -180,8 +197,11 @@ fn bucket_opened(record: &Record) -> Option<String> {
             (!outsiders.is_empty()).then(|| format!("policy now lets in {}", outsiders.join(", ")))
         }
         "s3:PutBucketAcl" => {
-            let canned = aws::param_str(record, "x-amz-acl").filter(|acl| PUBLIC_CANNED_ACLS.contains(acl));
-            let text = aws::param(record, "AccessControlPolicy").map(Value::to_string).unwrap_or_default();
+            let canned =
+                aws::param_str(record, "x-amz-acl").filter(|acl| PUBLIC_CANNED_ACLS.contains(acl));
+            let text = aws::param(record, "AccessControlPolicy")
+                .map(Value::to_string)
+                .unwrap_or_default();
             let grantee = PUBLIC_GRANTEES.iter().find(|group| text.contains(*group));
             match (canned, grantee) {
                 (Some(acl), _) => Some(format!("ACL set to {acl}")),
@@ -192,11 +212,17 @@ fn bucket_opened(record: &Record) -> Option<String> {
         "s3:DeleteBucketPublicAccessBlock" => Some("public access block removed".to_string()),
         _ => {
             let config = aws::param(record, "PublicAccessBlockConfiguration")?;
-            let off: Vec<&str> = ["BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets"]
-                .into_iter()
-                .filter(|flag| config.get(*flag).and_then(Value::as_bool) == Some(false))
-                .collect();
-            (!off.is_empty()).then(|| format!("public access block turned off ({})", off.join(", ")))
+            let off: Vec<&str> = [
+                "BlockPublicAcls",
+                "IgnorePublicAcls",
+                "BlockPublicPolicy",
+                "RestrictPublicBuckets",
+            ]
+            .into_iter()
+            .filter(|flag| config.get(*flag).and_then(Value::as_bool) == Some(false))
+            .collect();
+            (!off.is_empty())
+                .then(|| format!("public access block turned off ({})", off.join(", ")))
         }
     }?;
     Some(format!("bucket {bucket}: {how}"))
@@ -216,7 +242,10 @@ fn open_ranges(permission: &Value) -> Vec<String> {
         .into_iter()
         .chain(v4)
         .chain(v6)
-        .filter(|cidr| cidr.rsplit_once('/').is_some_and(|(_, prefix)| prefix == "0"))
+        .filter(|cidr| {
+            cidr.rsplit_once('/')
+                .is_some_and(|(_, prefix)| prefix == "0")
+        })
         .map(str::to_string)
         .collect()
 }
@@ -236,7 +265,11 @@ fn security_group_opened(record: &Record) -> Option<String> {
         }
         let protocol = permission
             .get("ipProtocol")
-            .map(|p| p.as_str().map(str::to_string).unwrap_or_else(|| p.to_string()))
+            .map(|p| {
+                p.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| p.to_string())
+            })
             .unwrap_or_else(|| "all".to_string());
         let from = permission.get("fromPort").and_then(Value::as_i64);
         let to = permission.get("toPort").and_then(Value::as_i64);
@@ -246,10 +279,16 @@ fn security_group_opened(record: &Record) -> Option<String> {
             _ => "every port".to_string(),
         };
         let admin = match (from, to) {
-            (Some(from), Some(to)) if from >= 0 => ADMIN_PORTS.iter().any(|port| (from..=to).contains(port)),
+            (Some(from), Some(to)) if from >= 0 => {
+                ADMIN_PORTS.iter().any(|port| (from..=to).contains(port))
+            }
             _ => true,
         };
-        let note = if admin { " (remote administration or database)" } else { "" };
+        let note = if admin {
+            " (remote administration or database)"
+        } else {
+            ""
+        };
         opened.push(format!("{ports}{note} to {}", ranges.join(" and ")));
     }
     (!opened.is_empty()).then(|| format!("security group {group} opened {}", opened.join("; ")))
@@ -271,12 +310,17 @@ fn lambda_public(record: &Record) -> Option<String> {
         .strip_prefix("arn:aws:iam::")
         .map(|rest| rest.split(':').next().unwrap_or(rest))
         .unwrap_or(principal);
-    let foreign = account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && Some(account) != own;
+    let foreign =
+        account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) && Some(account) != own;
     let action = aws::param_str(record, "action").unwrap_or("lambda:InvokeFunction");
     if principal == "*" && !narrowed {
-        Some(format!("anyone may now call {action} on function {function}"))
+        Some(format!(
+            "anyone may now call {action} on function {function}"
+        ))
     } else if foreign {
-        Some(format!("account {account} may now call {action} on function {function}"))
+        Some(format!(
+            "account {account} may now call {action} on function {function}"
+        ))
     } else {
         None
     }
@@ -290,9 +334,7 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     let admin = user("admin");
     let call = |action: &str, params: Value| ct(0, &admin, action).params(params).done();
     let add = |account: &str| json!({"add": {"items": [{"userId": account}]}});
-    let policy = |principal: Value| {
-        json!({"bucketName": "b", "bucketPolicy": {"Statement": [{"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject", "Resource": "*"}]}})
-    };
+    let policy = |principal: Value| json!({"bucketName": "b", "bucketPolicy": {"Statement": [{"Effect": "Allow", "Principal": principal, "Action": "s3:GetObject", "Resource": "*"}]}});
     let ingress = |cidr: &str, port: i64| {
         json!({"groupId": "sg-1", "ipPermissions": {"items": [{"ipProtocol": "tcp", "fromPort": port, "toPort": port,
             "ipRanges": {"items": [{"cidrIp": cidr}]}}]}})
@@ -300,8 +342,14 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     vec![
         Example::new(
             AMI_SHARED.id.as_ref(),
-            vec![call("ec2:ModifyImageAttribute", json!({"imageId": "ami-1", "launchPermission": add(FOREIGN_ACCOUNT)}))],
-            vec![call("ec2:ModifyImageAttribute", json!({"imageId": "ami-1", "launchPermission": add(ACCOUNT)}))],
+            vec![call(
+                "ec2:ModifyImageAttribute",
+                json!({"imageId": "ami-1", "launchPermission": add(FOREIGN_ACCOUNT)}),
+            )],
+            vec![call(
+                "ec2:ModifyImageAttribute",
+                json!({"imageId": "ami-1", "launchPermission": add(ACCOUNT)}),
+            )],
         ),
         Example::new(
             SNAPSHOT_SHARED.id.as_ref(),
@@ -329,17 +377,32 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
             BUCKET_OPENED.id.as_ref(),
             vec![
                 call("s3:PutBucketPolicy", policy(json!("*"))),
-                call("s3:PutBucketAcl", json!({"bucketName": "b", "x-amz-acl": "public-read"})),
+                call(
+                    "s3:PutBucketAcl",
+                    json!({"bucketName": "b", "x-amz-acl": "public-read"}),
+                ),
             ],
             vec![
-                call("s3:PutBucketPolicy", policy(json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:role/reader")}))),
-                call("s3:PutBucketAcl", json!({"bucketName": "b", "x-amz-acl": "private"})),
+                call(
+                    "s3:PutBucketPolicy",
+                    policy(json!({"AWS": format!("arn:aws:iam::{ACCOUNT}:role/reader")})),
+                ),
+                call(
+                    "s3:PutBucketAcl",
+                    json!({"bucketName": "b", "x-amz-acl": "private"}),
+                ),
             ],
         ),
         Example::new(
             SECURITY_GROUP_OPENED.id.as_ref(),
-            vec![call("ec2:AuthorizeSecurityGroupIngress", ingress("0.0.0.0/0", 22))],
-            vec![call("ec2:AuthorizeSecurityGroupIngress", ingress("10.0.0.0/8", 22))],
+            vec![call(
+                "ec2:AuthorizeSecurityGroupIngress",
+                ingress("0.0.0.0/0", 22),
+            )],
+            vec![call(
+                "ec2:AuthorizeSecurityGroupIngress",
+                ingress("10.0.0.0/8", 22),
+            )],
         ),
         Example::new(
             LAMBDA_PUBLIC.id.as_ref(),

@@ -26,9 +26,13 @@ impl ToolKind {
         let agent = record.event.user_agent.as_deref().unwrap_or("");
         let console = aws::api(&record.event.action) == "signin:ConsoleLogin"
             || aws::raw_str(record, "sessionCredentialFromConsole") == Some("true")
-            || ["console.amazonaws.com", "signin.amazonaws.com", "console.aws.amazon.com"]
-                .iter()
-                .any(|host| agent.contains(host));
+            || [
+                "console.amazonaws.com",
+                "signin.amazonaws.com",
+                "console.aws.amazon.com",
+            ]
+            .iter()
+            .any(|host| agent.contains(host));
         if console {
             ToolKind::Console
         } else if agent.starts_with("Mozilla/") {
@@ -80,10 +84,15 @@ fn console_without_mfa(record: &Record) -> Option<String> {
     if !matches!(user_kind, "IAMUser" | "Root") {
         return None;
     }
-    let succeeded = aws::response(record, "ConsoleLogin").and_then(|v| v.as_str()) == Some("Success");
+    let succeeded =
+        aws::response(record, "ConsoleLogin").and_then(|v| v.as_str()) == Some("Success");
     let mfa = aws::raw_str(record, "additionalEventData.MFAUsed");
     (succeeded && mfa == Some("No")).then(|| {
-        let from = record.event.source_ip.as_deref().unwrap_or("an unknown address");
+        let from = record
+            .event
+            .source_ip
+            .as_deref()
+            .unwrap_or("an unknown address");
         format!("{user_kind} signed in to the console from {from} without MFA")
     })
 }
@@ -118,9 +127,18 @@ impl Detector for HumanTooling {
         }
         let machine_only = !tools.is_empty() && tools.iter().all(|tool| !tool.is_human());
         if machine_only && kind.is_human() {
-            let agent = seen.record.event.user_agent.as_deref().unwrap_or("no user agent");
+            let agent = seen
+                .record
+                .event
+                .user_agent
+                .as_deref()
+                .unwrap_or("no user agent");
             let agent: String = agent.chars().take(60).collect();
-            let detail = format!("{} ({}, {agent})", kind.describe(), seen.record.event.action);
+            let detail = format!(
+                "{} ({}, {agent})",
+                kind.describe(),
+                seen.record.event.action
+            );
             hits.push(Hit::on(&HUMAN_TOOLING, seen, detail));
         }
         tools.learn(kind);
@@ -146,7 +164,11 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
             .agent("aws-cli/2.15.0 Python/3.11.6")
             .done(),
     );
-    quiet.push(ct(4000, &app, "dynamodb:Scan").agent("aws-cli/2.15.0").done());
+    quiet.push(
+        ct(4000, &app, "dynamodb:Scan")
+            .agent("aws-cli/2.15.0")
+            .done(),
+    );
     let person = user("alice");
     let login = |mfa: &str| {
         ct(0, &person, "signin:ConsoleLogin")

@@ -24,7 +24,10 @@ const REMOTE_COMMANDS: [(&str, &str); 4] = [
     ("ssm:SendCommand", "instanceIds"),
     ("ssm:StartSession", "target"),
     ("ec2-instance-connect:SendSSHPublicKey", "instanceId"),
-    ("ec2-instance-connect:SendSerialConsoleSSHPublicKey", "instanceId"),
+    (
+        "ec2-instance-connect:SendSerialConsoleSSHPublicKey",
+        "instanceId",
+    ),
 ];
 
 static EXFILTRATION: RuleMeta = rule(
@@ -78,7 +81,9 @@ impl InstanceCredentials {
         };
         let now = seen.time();
         for instance in aws::strings(targets).filter(|id| aws::is_instance_id(id)) {
-            let state = self.instances.touch(&instance.to_string(), now, Instance::default);
+            let state = self
+                .instances
+                .touch(&instance.to_string(), now, Instance::default);
             state.commanders.retain(|c| c.time + COMMAND_LINK >= now);
             state.commanders.push(Commander {
                 principal: seen.principal().to_string(),
@@ -91,7 +96,9 @@ impl InstanceCredentials {
 
     fn judge(&mut self, seen: &Seen<'_>, instance: &str, network: Network, hits: &mut Vec<Hit>) {
         let now = seen.time();
-        let state = self.instances.touch(&instance.to_string(), now, Instance::default);
+        let state = self
+            .instances
+            .touch(&instance.to_string(), now, Instance::default);
         state.commanders.retain(|c| c.time + COMMAND_LINK >= now);
         let principal = seen.principal();
         if let Some(commander) = state
@@ -166,7 +173,9 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     let stolen = vec![
         from_instance(0),
         from_instance(60),
-        ct(600, &instance, "sts:GetCallerIdentity").ip("203.0.113.50").done(),
+        ct(600, &instance, "sts:GetCallerIdentity")
+            .ip("203.0.113.50")
+            .done(),
     ];
     let admin = user("admin");
     let commanded = vec![
@@ -180,7 +189,9 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
         from_instance(0),
         from_instance(60),
         ct(120, &instance, "s3:GetObject").ip("10.0.4.5").done(),
-        ct(180, &instance, "kms:Decrypt").ip("kms.amazonaws.com").done(),
+        ct(180, &instance, "kms:Decrypt")
+            .ip("kms.amazonaws.com")
+            .done(),
         ct(240, &admin, "ssm:SendCommand")
             .ip("192.0.2.10")
             .params(json!({"instanceIds": ["i-0123456789abcdef0"]}))

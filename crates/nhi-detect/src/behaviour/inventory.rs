@@ -66,15 +66,18 @@ impl InventorySnapshot {
     }
 
     /// When the credential stopped being valid, and why, as far as the inventory knows.
-    pub(crate) fn retired(&self, credential: &KnownCredential) -> Option<(Timestamp, &'static str)> {
+    pub(crate) fn retired(
+        &self,
+        credential: &KnownCredential,
+    ) -> Option<(Timestamp, &'static str)> {
         let by_status = match credential.status {
             CredentialStatus::Inactive => Some("deactivated"),
             CredentialStatus::Revoked => Some("revoked"),
             CredentialStatus::Expired => Some("expired"),
             CredentialStatus::Active | CredentialStatus::Unknown => None,
         };
-        let since_status = by_status
-            .and_then(|why| Some((credential.rotated.or(self.taken)?, why)));
+        let since_status =
+            by_status.and_then(|why| Some((credential.rotated.or(self.taken)?, why)));
         let since_expiry = credential.expires.map(|expires| (expires, "expired"));
         match (since_status, since_expiry) {
             (Some(a), Some(b)) => Some(if a.0 <= b.0 { a } else { b }),
@@ -85,9 +88,14 @@ impl InventorySnapshot {
 
 /// Principals of the platform itself, which no scan inventories.
 fn is_platform(principal: &str) -> bool {
-    ["aws:service:", "aws:account:", "k8s:user:system:", "k8s:serviceaccount:kube-system/"]
-        .iter()
-        .any(|prefix| principal.starts_with(prefix))
+    [
+        "aws:service:",
+        "aws:account:",
+        "k8s:user:system:",
+        "k8s:serviceaccount:kube-system/",
+    ]
+    .iter()
+    .any(|prefix| principal.starts_with(prefix))
 }
 
 /// `provider:kind`, plus the account for AWS (`aws:role:111122223333`).
@@ -137,7 +145,10 @@ mod tests {
             Some(false)
         );
         assert_eq!(snapshot.knows("aws:role:arn:aws:iam::999:role/x"), None);
-        assert_eq!(snapshot.knows("aws:user:arn:aws:iam::111122223333:user/x"), None);
+        assert_eq!(
+            snapshot.knows("aws:user:arn:aws:iam::111122223333:user/x"),
+            None
+        );
         assert_eq!(snapshot.knows("aws:service:ec2.amazonaws.com"), None);
     }
 

@@ -127,16 +127,34 @@ pub(super) static FAMILY: Family = Family {
         Pattern {
             rule: POD_EXEC,
             source: LogSource::K8sAudit,
-            actions: &["create pods/exec", "create pods/attach", "get pods/exec", "get pods/attach"],
+            actions: &[
+                "create pods/exec",
+                "create pods/attach",
+                "get pods/exec",
+                "get pods/attach",
+            ],
             attempts: false,
-            test: |record| (!k8s::is_service_account(record)).then(|| exec_detail(record)).flatten(),
+            test: |record| {
+                (!k8s::is_service_account(record))
+                    .then(|| exec_detail(record))
+                    .flatten()
+            },
         },
         Pattern {
             rule: SERVICE_ACCOUNT_EXEC,
             source: LogSource::K8sAudit,
-            actions: &["create pods/exec", "create pods/attach", "get pods/exec", "get pods/attach"],
+            actions: &[
+                "create pods/exec",
+                "create pods/attach",
+                "get pods/exec",
+                "get pods/attach",
+            ],
             attempts: true,
-            test: |record| k8s::is_service_account(record).then(|| exec_detail(record)).flatten(),
+            test: |record| {
+                k8s::is_service_account(record)
+                    .then(|| exec_detail(record))
+                    .flatten()
+            },
         },
         Pattern {
             rule: ANONYMOUS,
@@ -144,7 +162,10 @@ pub(super) static FAMILY: Family = Family {
             actions: &["*"],
             attempts: true,
             test: |record| {
-                let allowed = record.raw.pointer("/annotations/authorization.k8s.io~1decision").and_then(Value::as_str)
+                let allowed = record
+                    .raw
+                    .pointer("/annotations/authorization.k8s.io~1decision")
+                    .and_then(Value::as_str)
                     == Some("allow")
                     || k8s::succeeded(record);
                 let anonymous = k8s::username(record) == Some("system:anonymous");
@@ -181,7 +202,13 @@ impl Detector for SecretReads {
         {
             return;
         }
-        let secret = match (k8s::namespace(record), record.raw.pointer("/objectRef/name").and_then(Value::as_str)) {
+        let secret = match (
+            k8s::namespace(record),
+            record
+                .raw
+                .pointer("/objectRef/name")
+                .and_then(Value::as_str),
+        ) {
             (namespace, Some(name)) => format!("{}/{name}", namespace.unwrap_or("")),
             (Some(namespace), None) => format!("{namespace}/*"),
             (None, None) => "*/* (every namespace)".to_string(),
@@ -193,7 +220,11 @@ impl Detector for SecretReads {
         let new = read.learn(secret.clone());
         if seen.mature && new && !read.saturated() {
             let verb = k8s::verb(record).unwrap_or("read");
-            hits.push(Hit::on(&NEW_SECRET_READ, seen, format!("first {verb} of secret {secret}")));
+            hits.push(Hit::on(
+                &NEW_SECRET_READ,
+                seen,
+                format!("first {verb} of secret {secret}"),
+            ));
         }
     }
 }
@@ -216,20 +247,36 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
             .object(json!({"kind": "ConfigMap", "data": data}))
             .done()
     };
-    let read = |second, name: &str| k8s(second, &builder, "get", "secrets").target("ci", name).done();
+    let read = |second, name: &str| {
+        k8s(second, &builder, "get", "secrets")
+            .target("ci", name)
+            .done()
+    };
     let mut new_read: Vec<_> = (0..4).map(|i| read(i * 1200, "registry")).collect();
     new_read.push(read(5000, "prod-db"));
     let mut usual_read: Vec<_> = (0..4).map(|i| read(i * 1200, "registry")).collect();
     usual_read.push(read(5000, "registry"));
     vec![
-        Example::new(POD_EXEC.id.as_ref(), vec![exec("alice")], vec![exec(&builder)]),
-        Example::new(SERVICE_ACCOUNT_EXEC.id.as_ref(), vec![exec(&builder)], vec![exec("alice")]),
+        Example::new(
+            POD_EXEC.id.as_ref(),
+            vec![exec("alice")],
+            vec![exec(&builder)],
+        ),
+        Example::new(
+            SERVICE_ACCOUNT_EXEC.id.as_ref(),
+            vec![exec(&builder)],
+            vec![exec("alice")],
+        ),
         Example::new(
             ANONYMOUS.id.as_ref(),
             vec![k8s(0, "system:anonymous", "list", "secrets").done()],
             vec![
-                k8s(0, "system:anonymous", "get", "healthz").uri("/healthz").done(),
-                k8s(0, "system:anonymous", "list", "secrets").forbidden().done(),
+                k8s(0, "system:anonymous", "get", "healthz")
+                    .uri("/healthz")
+                    .done(),
+                k8s(0, "system:anonymous", "list", "secrets")
+                    .forbidden()
+                    .done(),
             ],
         ),
         Example::new(

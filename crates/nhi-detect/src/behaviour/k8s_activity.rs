@@ -11,18 +11,78 @@ use serde_json::Value;
 
 /// The change-tracking rules: id, title, description and the actions each one tracks.
 const TRACKED: [(&str, &str, &str, &[&str]); 16] = [
-    ("k8s-deployment-created", "Deployment created", "A deployment was created.", &["create deployments"]),
-    ("k8s-deployment-deleted", "Deployment deleted", "A deployment was deleted.", &["delete deployments"]),
-    ("k8s-service-created", "Service created", "A service was created.", &["create services"]),
-    ("k8s-service-deleted", "Service deleted", "A service was deleted.", &["delete services"]),
-    ("k8s-configmap-created", "ConfigMap created", "A ConfigMap was created.", &["create configmaps"]),
-    ("k8s-configmap-deleted", "ConfigMap deleted", "A ConfigMap was deleted.", &["delete configmaps"]),
-    ("k8s-namespace-created", "Namespace created", "A namespace was created.", &["create namespaces"]),
-    ("k8s-namespace-deleted", "Namespace deleted", "A namespace was deleted.", &["delete namespaces"]),
-    ("k8s-serviceaccount-created", "Service account created", "A service account was created.", &["create serviceaccounts"]),
-    ("k8s-serviceaccount-deleted", "Service account deleted", "A service account was deleted.", &["delete serviceaccounts"]),
-    ("k8s-role-created", "Role or ClusterRole created", "A Role or ClusterRole was created.", &["create roles", "create clusterroles"]),
-    ("k8s-role-deleted", "Role or ClusterRole deleted", "A Role or ClusterRole was deleted.", &["delete roles", "delete clusterroles"]),
+    (
+        "k8s-deployment-created",
+        "Deployment created",
+        "A deployment was created.",
+        &["create deployments"],
+    ),
+    (
+        "k8s-deployment-deleted",
+        "Deployment deleted",
+        "A deployment was deleted.",
+        &["delete deployments"],
+    ),
+    (
+        "k8s-service-created",
+        "Service created",
+        "A service was created.",
+        &["create services"],
+    ),
+    (
+        "k8s-service-deleted",
+        "Service deleted",
+        "A service was deleted.",
+        &["delete services"],
+    ),
+    (
+        "k8s-configmap-created",
+        "ConfigMap created",
+        "A ConfigMap was created.",
+        &["create configmaps"],
+    ),
+    (
+        "k8s-configmap-deleted",
+        "ConfigMap deleted",
+        "A ConfigMap was deleted.",
+        &["delete configmaps"],
+    ),
+    (
+        "k8s-namespace-created",
+        "Namespace created",
+        "A namespace was created.",
+        &["create namespaces"],
+    ),
+    (
+        "k8s-namespace-deleted",
+        "Namespace deleted",
+        "A namespace was deleted.",
+        &["delete namespaces"],
+    ),
+    (
+        "k8s-serviceaccount-created",
+        "Service account created",
+        "A service account was created.",
+        &["create serviceaccounts"],
+    ),
+    (
+        "k8s-serviceaccount-deleted",
+        "Service account deleted",
+        "A service account was deleted.",
+        &["delete serviceaccounts"],
+    ),
+    (
+        "k8s-role-created",
+        "Role or ClusterRole created",
+        "A Role or ClusterRole was created.",
+        &["create roles", "create clusterroles"],
+    ),
+    (
+        "k8s-role-deleted",
+        "Role or ClusterRole deleted",
+        "A Role or ClusterRole was deleted.",
+        &["delete roles", "delete clusterroles"],
+    ),
     (
         "k8s-rolebinding-created",
         "RoleBinding or ClusterRoleBinding created",
@@ -35,8 +95,18 @@ const TRACKED: [(&str, &str, &str, &[&str]); 16] = [
         "A RoleBinding or ClusterRoleBinding was deleted.",
         &["delete rolebindings", "delete clusterrolebindings"],
     ),
-    ("k8s-secret-created", "Secret created", "A secret was created outside kube-system.", &["create secrets"]),
-    ("k8s-secret-deleted", "Secret deleted", "A secret was deleted outside kube-system.", &["delete secrets"]),
+    (
+        "k8s-secret-created",
+        "Secret created",
+        "A secret was created outside kube-system.",
+        &["create secrets"],
+    ),
+    (
+        "k8s-secret-deleted",
+        "Secret deleted",
+        "A secret was deleted outside kube-system.",
+        &["delete secrets"],
+    ),
 ];
 
 /// Change tracking needs no remediation beyond a look: it is the audit trail, summarised.
@@ -45,7 +115,14 @@ const REVIEW: &str = "Informational: check that the change was planned (a change
 const fn tracked(index: usize) -> Pattern {
     let (id, title, description, actions) = TRACKED[index];
     Pattern {
-        rule: rule(id, title, Severity::Info, &[] as &[OwaspNhi], description, REVIEW),
+        rule: rule(
+            id,
+            title,
+            Severity::Info,
+            &[] as &[OwaspNhi],
+            description,
+            REVIEW,
+        ),
         source: LogSource::K8sAudit,
         actions,
         attempts: false,
@@ -104,7 +181,11 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
         .map(|(id, _, _, actions)| {
             let (verb, resource) = actions[0].split_once(' ').unwrap_or(("create", "pods"));
             let by = |user: &str| k8s(0, user, verb, resource).target("prod", "x").done();
-            Example::new(id, vec![by("alice")], vec![by(&controller), by("system:kube-controller-manager")])
+            Example::new(
+                id,
+                vec![by("alice")],
+                vec![by(&controller), by("system:kube-controller-manager")],
+            )
         })
         .collect()
 }

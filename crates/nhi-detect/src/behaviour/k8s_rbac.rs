@@ -90,7 +90,8 @@ pub(super) static FAMILY: Family = Family {
             attempts: false,
             test: |record| {
                 let wild = role_rules(record).any(|rule| {
-                    list(rule, "resources").any(|r| r == "*") || list(rule, "verbs").any(|v| v == "*")
+                    list(rule, "resources").any(|r| r == "*")
+                        || list(rule, "verbs").any(|v| v == "*")
                 });
                 wild.then(|| format!("role {} grants `*`", k8s::target(record)))
             },
@@ -101,8 +102,9 @@ pub(super) static FAMILY: Family = Family {
             actions: &["create roles", "create clusterroles"],
             attempts: false,
             test: |record| {
-                let exec = role_rules(record)
-                    .any(|rule| list(rule, "resources").any(|r| r == "pods/exec" || r == "pods/attach"));
+                let exec = role_rules(record).any(|rule| {
+                    list(rule, "resources").any(|r| r == "pods/exec" || r == "pods/attach")
+                });
                 exec.then(|| format!("role {} allows pods/exec", k8s::target(record)))
             },
         },
@@ -118,7 +120,8 @@ pub(super) static FAMILY: Family = Family {
                     .collect();
                 verbs.sort_unstable();
                 verbs.dedup();
-                (!verbs.is_empty()).then(|| format!("role {} allows {}", k8s::target(record), verbs.join(", ")))
+                (!verbs.is_empty())
+                    .then(|| format!("role {} allows {}", k8s::target(record), verbs.join(", ")))
             },
         },
         Pattern {
@@ -139,7 +142,8 @@ pub(super) static FAMILY: Family = Family {
                 let name = k8s::name(record)?;
                 let system = name.starts_with("system:") && name != "system:coredns";
                 let by_apiserver = k8s::username(record) == Some("system:apiserver");
-                (system && !by_apiserver).then(|| format!("{} {name}", k8s::verb(record).unwrap_or("changed")))
+                (system && !by_apiserver)
+                    .then(|| format!("{} {name}", k8s::verb(record).unwrap_or("changed")))
             },
         },
         Pattern {
@@ -201,7 +205,11 @@ fn cluster_admin_binding(record: &Record) -> Option<String> {
     Some(format!(
         "binding {} gives cluster-admin to {}",
         k8s::target(record),
-        if subjects.is_empty() { "no subject".to_string() } else { subjects.join(", ") }
+        if subjects.is_empty() {
+            "no subject".to_string()
+        } else {
+            subjects.join(", ")
+        }
     ))
 }
 
@@ -225,32 +233,49 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     };
     let read_pods = json!([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get", "list"]}]);
     let change = |user: &str, name: &str| {
-        k8s(0, user, "patch", "clusterroles").target("", name).done()
+        k8s(0, user, "patch", "clusterroles")
+            .target("", name)
+            .done()
     };
     let account = |namespace: &str| {
-        k8s(0, "alice", "create", "serviceaccounts").target(namespace, "helper").done()
+        k8s(0, "alice", "create", "serviceaccounts")
+            .target(namespace, "helper")
+            .done()
     };
     vec![
-        Example::new(CLUSTER_ADMIN_BINDING.id.as_ref(), vec![binding("cluster-admin")], vec![binding("view")]),
+        Example::new(
+            CLUSTER_ADMIN_BINDING.id.as_ref(),
+            vec![binding("cluster-admin")],
+            vec![binding("view")],
+        ),
         Example::new(
             WILDCARD_ROLE.id.as_ref(),
-            vec![role(json!([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get"]}]))],
+            vec![role(
+                json!([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["get"]}]),
+            )],
             vec![role(read_pods.clone())],
         ),
         Example::new(
             EXEC_ROLE.id.as_ref(),
-            vec![role(json!([{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]))],
+            vec![role(
+                json!([{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}]),
+            )],
             vec![role(read_pods.clone())],
         ),
         Example::new(
             WRITE_ROLE.id.as_ref(),
-            vec![role(json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "patch"]}]))],
+            vec![role(
+                json!([{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get", "patch"]}]),
+            )],
             vec![role(read_pods)],
         ),
         Example::new(
             SYSTEM_ROLE_CHANGED.id.as_ref(),
             vec![change("alice", "system:node")],
-            vec![change("system:apiserver", "system:node"), change("alice", "system:coredns")],
+            vec![
+                change("system:apiserver", "system:node"),
+                change("alice", "system:coredns"),
+            ],
         ),
         Example::new(
             SYSTEM_NAMESPACE_ACCOUNT.id.as_ref(),

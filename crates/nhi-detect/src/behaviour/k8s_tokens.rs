@@ -55,11 +55,7 @@ pub(super) static FAMILY: Family = Family {
 
 /// The program part of a user agent (`kubectl/v1.29 (linux/amd64)` is `kubectl`).
 fn client_program(agent: &str) -> String {
-    agent
-        .split(['/', ' '])
-        .next()
-        .unwrap_or(agent)
-        .to_string()
+    agent.split(['/', ' ']).next().unwrap_or(agent).to_string()
 }
 
 struct TokenUse {
@@ -89,7 +85,8 @@ impl TokenUse {
             return;
         }
         if service_account && !self.cluster.saturated() && !self.cluster.contains(&network) {
-            let detail = format!("token used from {ip} ({network}), outside the cluster's networks");
+            let detail =
+                format!("token used from {ip} ({network}), outside the cluster's networks");
             hits.push(Hit::on(&OUTSIDE_CLUSTER, seen, detail));
         }
     }
@@ -113,8 +110,9 @@ impl TokenUse {
             return;
         }
         let (first_ip, first_event) =
-            self.tokens
-                .touch(&credential.to_string(), seen.time(), || (ip.to_string(), seen.event_ref()));
+            self.tokens.touch(&credential.to_string(), seen.time(), || {
+                (ip.to_string(), seen.event_ref())
+            });
         if first_ip != ip {
             let detail = format!("token used from {first_ip} and from {ip}");
             let mut hit = Hit::on(&TOKEN_TWO_ADDRESSES, seen, detail);
@@ -137,7 +135,8 @@ impl Detector for TokenUse {
                 self.two_addresses(seen, credential, ip, hits);
             }
         }
-        if let (true, Some(agent)) = (k8s::is_service_account(record), event.user_agent.as_deref()) {
+        if let (true, Some(agent)) = (k8s::is_service_account(record), event.user_agent.as_deref())
+        {
             self.new_client(seen, agent, hits);
         }
     }
@@ -163,9 +162,17 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     warm.push(call(5000, &builder).ip("10.244.9.8").done());
     warm.push(call(5100, node).ip("10.0.2.2").done());
 
-    let routine = |second| call(second, &builder).agent("argocd-application-controller/v2.9").done();
+    let routine = |second| {
+        call(second, &builder)
+            .agent("argocd-application-controller/v2.9")
+            .done()
+    };
     let mut new_client: Vec<_> = (0..4).map(|i| routine(i * 1200)).collect();
-    new_client.push(call(5000, &builder).agent("kubectl/v1.29.1 (darwin/arm64) kubernetes/abc").done());
+    new_client.push(
+        call(5000, &builder)
+            .agent("kubectl/v1.29.1 (darwin/arm64) kubernetes/abc")
+            .done(),
+    );
     let mut same_client: Vec<_> = (0..4).map(|i| routine(i * 1200)).collect();
     same_client.push(routine(5000));
 
@@ -176,7 +183,11 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
         Example::new(
             TOKEN_TWO_ADDRESSES.id.as_ref(),
             vec![token(0, "10.244.7.3"), token(30, "192.0.2.44")],
-            vec![token(0, "10.244.7.3"), token(30, "10.244.7.3"), token(40, "127.0.0.1")],
+            vec![
+                token(0, "10.244.7.3"),
+                token(30, "10.244.7.3"),
+                token(40, "127.0.0.1"),
+            ],
         ),
     ]
 }

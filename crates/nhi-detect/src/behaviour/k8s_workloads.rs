@@ -78,11 +78,20 @@ pub(super) static FAMILY: Family = Family {
             test: |record| {
                 let spec = k8s::pod_spec(record)?;
                 let privileged: Vec<&str> = k8s::containers(spec)
-                    .filter(|c| c.pointer("/securityContext/privileged").and_then(Value::as_bool) == Some(true))
+                    .filter(|c| {
+                        c.pointer("/securityContext/privileged")
+                            .and_then(Value::as_bool)
+                            == Some(true)
+                    })
                     .map(|c| c.get("name").and_then(Value::as_str).unwrap_or("?"))
                     .collect();
                 (!privileged.is_empty()).then(|| {
-                    format!("pod {} runs privileged container(s) {} ({})", pod(record), privileged.join(", "), k8s::images(spec))
+                    format!(
+                        "pod {} runs privileged container(s) {} ({})",
+                        pod(record),
+                        privileged.join(", "),
+                        k8s::images(spec)
+                    )
                 })
             },
         },
@@ -97,7 +106,14 @@ pub(super) static FAMILY: Family = Family {
                     .into_iter()
                     .filter(|field| spec.get(*field).and_then(Value::as_bool) == Some(true))
                     .collect();
-                (!shared.is_empty()).then(|| format!("pod {} uses {} ({})", pod(record), shared.join(", "), k8s::images(spec)))
+                (!shared.is_empty()).then(|| {
+                    format!(
+                        "pod {} uses {} ({})",
+                        pod(record),
+                        shared.join(", "),
+                        k8s::images(spec)
+                    )
+                })
             },
         },
         Pattern {
@@ -115,7 +131,13 @@ pub(super) static FAMILY: Family = Family {
                     .filter_map(|volume| volume.pointer("/hostPath/path").and_then(Value::as_str))
                     .filter(|path| sensitive(path))
                     .collect();
-                (!paths.is_empty()).then(|| format!("pod {} mounts host path(s) {}", pod(record), paths.join(", ")))
+                (!paths.is_empty()).then(|| {
+                    format!(
+                        "pod {} mounts host path(s) {}",
+                        pod(record),
+                        paths.join(", ")
+                    )
+                })
             },
         },
         Pattern {
@@ -137,7 +159,8 @@ pub(super) static FAMILY: Family = Family {
             attempts: false,
             test: |record| {
                 let object = k8s::request_object(record)?;
-                let node_port = object.pointer("/spec/type").and_then(Value::as_str) == Some("NodePort");
+                let node_port =
+                    object.pointer("/spec/type").and_then(Value::as_str) == Some("NodePort");
                 node_port.then(|| format!("service {} exposes node ports", k8s::target(record)))
             },
         },
@@ -187,21 +210,42 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
             .done()
     };
     let mount = |path: &str| {
-        pod("prod", json!({"containers": [{"name": "web", "image": "nginx"}], "volumes": [{"name": "v", "hostPath": {"path": path}}]}))
+        pod(
+            "prod",
+            json!({"containers": [{"name": "web", "image": "nginx"}], "volumes": [{"name": "v", "hostPath": {"path": path}}]}),
+        )
     };
     vec![
         Example::new(
             PRIVILEGED.id.as_ref(),
-            vec![pod("prod", json!({"containers": [{"name": "web", "image": "nginx", "securityContext": {"privileged": true}}]}))],
+            vec![pod(
+                "prod",
+                json!({"containers": [{"name": "web", "image": "nginx", "securityContext": {"privileged": true}}]}),
+            )],
             vec![pod("prod", plain.clone())],
         ),
         Example::new(
             HOST_NAMESPACES.id.as_ref(),
-            vec![pod("prod", json!({"hostNetwork": true, "containers": [{"name": "web", "image": "nginx"}]}))],
+            vec![pod(
+                "prod",
+                json!({"hostNetwork": true, "containers": [{"name": "web", "image": "nginx"}]}),
+            )],
             vec![pod("prod", plain.clone())],
         ),
-        Example::new(SENSITIVE_MOUNT.id.as_ref(), vec![mount("/etc"), mount("/proc/1")], vec![mount("/var/log"), mount("/etcetera")]),
-        Example::new(SYSTEM_NAMESPACE_POD.id.as_ref(), vec![pod("kube-system", plain.clone())], vec![pod("prod", plain)]),
-        Example::new(NODEPORT.id.as_ref(), vec![service("NodePort")], vec![service("ClusterIP")]),
+        Example::new(
+            SENSITIVE_MOUNT.id.as_ref(),
+            vec![mount("/etc"), mount("/proc/1")],
+            vec![mount("/var/log"), mount("/etcetera")],
+        ),
+        Example::new(
+            SYSTEM_NAMESPACE_POD.id.as_ref(),
+            vec![pod("kube-system", plain.clone())],
+            vec![pod("prod", plain)],
+        ),
+        Example::new(
+            NODEPORT.id.as_ref(),
+            vec![service("NodePort")],
+            vec![service("ClusterIP")],
+        ),
     ]
 }

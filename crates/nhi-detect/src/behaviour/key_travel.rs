@@ -62,7 +62,9 @@ impl Detector for KeyTravel {
         let now = seen.time();
         let recent = self.recent.touch(&key.to_string(), now, Vec::new);
         recent.retain(|(time, _, _)| *time + WINDOW >= now);
-        if let Some((time, elsewhere, event)) = recent.iter().find(|(_, other, _)| *other != network) {
+        if let Some((time, elsewhere, event)) =
+            recent.iter().find(|(_, other, _)| *other != network)
+        {
             let minutes = (now - *time).num_minutes();
             let detail = format!(
                 "key {} used from {elsewhere} then from {network} {minutes} min later",
@@ -93,7 +95,9 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
         ct(0, &ci, "s3:PutObject").ip("198.51.100.20").done(),
         ct(60, &ci, "s3:PutObject").ip("10.0.0.7").done(),
         ct(3600, &ci, "s3:ListBuckets").ip("203.0.113.9").done(),
-        ct(3700, &user("other"), "s3:ListBuckets").ip("198.51.100.20").done(),
+        ct(3700, &user("other"), "s3:ListBuckets")
+            .ip("198.51.100.20")
+            .done(),
     ];
     vec![Example::new(KEY_TRAVEL.id.as_ref(), fires, quiet)]
 }

@@ -27,8 +27,8 @@ mod network_novelty;
 mod patterns;
 mod persistence;
 mod privilege;
-mod remote_access;
 mod ransomware;
+mod remote_access;
 mod secret_retrieval;
 mod state;
 
@@ -208,7 +208,11 @@ impl BehaviourStream {
     pub(crate) fn new(config: BehaviourConfig) -> Self {
         let patterns = FAMILIES.iter().flat_map(|family| family.patterns.iter());
         let mut detectors: Vec<Box<dyn Detector>> = vec![Box::new(PatternDetector::new(patterns))];
-        detectors.extend(FAMILIES.iter().filter_map(|family| family.build.map(|build| build())));
+        detectors.extend(
+            FAMILIES
+                .iter()
+                .filter_map(|family| family.build.map(|build| build())),
+        );
         BehaviourStream {
             config,
             detectors,
@@ -223,8 +227,7 @@ impl BehaviourStream {
         let first = match self.first_seen.get(&record.event.principal) {
             Some(first) => *first,
             None => {
-                self.first_seen
-                    .insert(record.event.principal.clone(), time);
+                self.first_seen.insert(record.event.principal.clone(), time);
                 time
             }
         };

@@ -108,10 +108,7 @@ fn v6_network(ip: Ipv6Addr) -> Network {
     if ip.is_loopback() || ip.is_unspecified() || (segments[0] & 0xffc0) == 0xfe80 {
         return Network::Local;
     }
-    let prefix = format!(
-        "{:x}:{:x}:{:x}::/48",
-        segments[0], segments[1], segments[2]
-    );
+    let prefix = format!("{:x}:{:x}:{:x}::/48", segments[0], segments[1], segments[2]);
     if (segments[0] & 0xfe00) == 0xfc00 {
         Network::Private(prefix)
     } else {

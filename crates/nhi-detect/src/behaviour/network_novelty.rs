@@ -84,7 +84,11 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     let mut fires: Vec<_> = (0..5).map(|minute| usual(minute * 900)).collect();
     fires.push(ct(7200, &deploy, "s3:ListBuckets").ip("203.0.113.9").done());
     let mut quiet: Vec<_> = (0..5).map(|minute| usual(minute * 900)).collect();
-    quiet.push(ct(7200, &deploy, "s3:ListBuckets").ip("198.51.100.77").done());
+    quiet.push(
+        ct(7200, &deploy, "s3:ListBuckets")
+            .ip("198.51.100.77")
+            .done(),
+    );
     quiet.push(ct(7300, &deploy, "s3:ListBuckets").ip("10.20.30.40").done());
     quiet.push(
         ct(7400, &deploy, "s3:ListBuckets")

@@ -65,14 +65,20 @@ pub(super) static FAMILY: Family = Family {
         Pattern {
             rule: TRUST_ANCHOR,
             source: LogSource::CloudTrail,
-            actions: &["rolesanywhere:CreateTrustAnchor", "rolesanywhere:UpdateTrustAnchor"],
+            actions: &[
+                "rolesanywhere:CreateTrustAnchor",
+                "rolesanywhere:UpdateTrustAnchor",
+            ],
             attempts: true,
             test: |record| {
                 let name = aws::param_str(record, "name")
                     .or_else(|| aws::param_str(record, "trustAnchorId"))
                     .unwrap_or("?");
-                let source = aws::param_str(record, "source.sourceType").unwrap_or("a certificate authority");
-                Some(format!("trust anchor {name} now accepts certificates from {source}"))
+                let source = aws::param_str(record, "source.sourceType")
+                    .unwrap_or("a certificate authority");
+                Some(format!(
+                    "trust anchor {name} now accepts certificates from {source}"
+                ))
             },
         },
         Pattern {
@@ -85,7 +91,10 @@ pub(super) static FAMILY: Family = Family {
         Pattern {
             rule: LAMBDA_LAYER,
             source: LogSource::CloudTrail,
-            actions: &["lambda:UpdateFunctionConfiguration", "lambda:CreateFunction"],
+            actions: &[
+                "lambda:UpdateFunctionConfiguration",
+                "lambda:CreateFunction",
+            ],
             attempts: false,
             test: lambda_layer,
         },
@@ -94,7 +103,12 @@ pub(super) static FAMILY: Family = Family {
             source: LogSource::CloudTrail,
             actions: &["lambda:UpdateFunctionCode"],
             attempts: false,
-            test: |record| Some(format!("replaced the code of function {}", function_name(record))),
+            test: |record| {
+                Some(format!(
+                    "replaced the code of function {}",
+                    function_name(record)
+                ))
+            },
         },
     ],
     rules: &[],
@@ -117,9 +131,18 @@ fn trust_backdoor(record: &Record) -> Option<String> {
     let role = aws::param_str(record, "roleName").unwrap_or("?");
     let who: Vec<String> = outsiders
         .iter()
-        .map(|outsider| if outsider == "*" { "anyone".to_string() } else { format!("account {outsider}") })
+        .map(|outsider| {
+            if outsider == "*" {
+                "anyone".to_string()
+            } else {
+                format!("account {outsider}")
+            }
+        })
         .collect();
-    Some(format!("role {role} may now be assumed by {}", who.join(", ")))
+    Some(format!(
+        "role {role} may now be assumed by {}",
+        who.join(", ")
+    ))
 }
 
 fn federation_token(record: &Record) -> Option<String> {
@@ -127,7 +150,11 @@ fn federation_token(record: &Record) -> Option<String> {
     let broad = aws::param(record, "policy")
         .and_then(aws::policy)
         .is_some_and(|policy| policy.to_string().contains("\"Action\":\"*\""));
-    let scope = if broad { " with a session policy allowing every action" } else { "" };
+    let scope = if broad {
+        " with a session policy allowing every action"
+    } else {
+        ""
+    };
     Some(format!("created federated user session {name}{scope}"))
 }
 
@@ -145,7 +172,11 @@ fn lambda_layer(record: &Record) -> Option<String> {
         .iter()
         .filter_map(|layer| layer.split(':').nth(4))
         .any(|account| Some(account) != own);
-    let note = if foreign { " (from another account)" } else { "" };
+    let note = if foreign {
+        " (from another account)"
+    } else {
+        ""
+    };
     let names: Vec<&str> = layers
         .iter()
         .map(|layer| layer.split(":layer:").nth(1).unwrap_or(layer))
@@ -168,18 +199,25 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
         json!({"roleName": "r", "policyDocument": json!({"Statement": [{"Effect": "Allow",
             "Principal": {"AWS": principal}, "Action": "sts:AssumeRole"}]}).to_string()})
     };
-    let layer = |account: &str| {
-        json!({"functionName": "f", "layers": [format!("arn:aws:lambda:eu-west-1:{account}:layer:ext:1")]})
-    };
+    let layer = |account: &str| json!({"functionName": "f", "layers": [format!("arn:aws:lambda:eu-west-1:{account}:layer:ext:1")]});
     vec![
         Example::new(
             TRUST_BACKDOOR.id.as_ref(),
-            vec![call("iam:UpdateAssumeRolePolicy", trust(&format!("arn:aws:iam::{FOREIGN_ACCOUNT}:root")))],
-            vec![call("iam:UpdateAssumeRolePolicy", trust(&format!("arn:aws:iam::{ACCOUNT}:role/ci")))],
+            vec![call(
+                "iam:UpdateAssumeRolePolicy",
+                trust(&format!("arn:aws:iam::{FOREIGN_ACCOUNT}:root")),
+            )],
+            vec![call(
+                "iam:UpdateAssumeRolePolicy",
+                trust(&format!("arn:aws:iam::{ACCOUNT}:role/ci")),
+            )],
         ),
         Example::new(
             TRUST_ANCHOR.id.as_ref(),
-            vec![call("rolesanywhere:CreateTrustAnchor", json!({"name": "a", "source": {"sourceType": "CERTIFICATE_BUNDLE"}}))],
+            vec![call(
+                "rolesanywhere:CreateTrustAnchor",
+                json!({"name": "a", "source": {"sourceType": "CERTIFICATE_BUNDLE"}}),
+            )],
             vec![call("rolesanywhere:ListTrustAnchors", json!({}))],
         ),
         Example::new(
@@ -189,13 +227,25 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
         ),
         Example::new(
             LAMBDA_LAYER.id.as_ref(),
-            vec![call("lambda:UpdateFunctionConfiguration20150331v2", layer(FOREIGN_ACCOUNT))],
-            vec![call("lambda:UpdateFunctionConfiguration20150331v2", json!({"functionName": "f", "timeout": 30}))],
+            vec![call(
+                "lambda:UpdateFunctionConfiguration20150331v2",
+                layer(FOREIGN_ACCOUNT),
+            )],
+            vec![call(
+                "lambda:UpdateFunctionConfiguration20150331v2",
+                json!({"functionName": "f", "timeout": 30}),
+            )],
         ),
         Example::new(
             LAMBDA_CODE.id.as_ref(),
-            vec![call("lambda:UpdateFunctionCode20150331v2", json!({"functionName": "f"}))],
-            vec![call("lambda:GetFunction20150331v2", json!({"functionName": "f"}))],
+            vec![call(
+                "lambda:UpdateFunctionCode20150331v2",
+                json!({"functionName": "f"}),
+            )],
+            vec![call(
+                "lambda:GetFunction20150331v2",
+                json!({"functionName": "f"}),
+            )],
         ),
     ]
 }

@@ -10,7 +10,7 @@ use super::{aws, k8s, rule, Detector, Family, Hit, Seen};
 use crate::normalise::{LogSource, Record};
 use crate::sigma::EventRef;
 use chrono::TimeDelta;
-use nhi_model::{OwaspNhi, Outcome, RuleMeta, Severity, Timestamp};
+use nhi_model::{Outcome, OwaspNhi, RuleMeta, Severity, Timestamp};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -50,8 +50,14 @@ const RESOURCE_POLICY_WRITES: [&str; 14] = [
 
 /// Calls that hand a role to compute, and where they name the role.
 const ROLE_HANDOVERS: [(&str, &[&str]); 10] = [
-    ("ec2:RunInstances", &["iamInstanceProfile.arn", "iamInstanceProfile.name"]),
-    ("ec2:AssociateIamInstanceProfile", &["iamInstanceProfile.arn", "iamInstanceProfile.name"]),
+    (
+        "ec2:RunInstances",
+        &["iamInstanceProfile.arn", "iamInstanceProfile.name"],
+    ),
+    (
+        "ec2:AssociateIamInstanceProfile",
+        &["iamInstanceProfile.arn", "iamInstanceProfile.name"],
+    ),
     ("lambda:CreateFunction", &["role"]),
     ("lambda:UpdateFunctionConfiguration", &["role"]),
     ("ecs:RegisterTaskDefinition", &["taskRoleArn"]),
@@ -202,7 +208,10 @@ fn login_for_other_user(record: &Record) -> Option<String> {
 fn policy_on_self(record: &Record) -> Option<String> {
     let own_user = aws::caller_user_name(record);
     let own_role = aws::caller_role_name(record);
-    let on_self = match (aws::param_str(record, "userName"), aws::param_str(record, "roleName")) {
+    let on_self = match (
+        aws::param_str(record, "userName"),
+        aws::param_str(record, "roleName"),
+    ) {
         (Some(user), _) => own_user == Some(user),
         (None, Some(role)) => own_role == Some(role),
         (None, None) => false,
@@ -212,7 +221,10 @@ fn policy_on_self(record: &Record) -> Option<String> {
             .or_else(|| aws::param_str(record, "policyName"))
             .or_else(|| aws::param_str(record, "groupName"))
             .unwrap_or("a policy");
-        format!("{} {what} on itself", aws::api(&record.event.action).trim_start_matches("iam:"))
+        format!(
+            "{} {what} on itself",
+            aws::api(&record.event.action).trim_start_matches("iam:")
+        )
     })
 }
 
@@ -233,7 +245,8 @@ fn admin_attached(record: &Record) -> Option<String> {
     {
         return None;
     }
-    allows_everything(&document).then(|| format!("wrote a policy allowing every action on {grantee}"))
+    allows_everything(&document)
+        .then(|| format!("wrote a policy allowing every action on {grantee}"))
 }
 
 /// Whether a policy has an `Allow` of `*` or `iam:*` on resource `*`.
@@ -266,8 +279,12 @@ fn permissions_management(record: &Record) -> Option<&str> {
         k8s::resource(record),
         Some("roles" | "clusterroles" | "rolebindings" | "clusterrolebindings")
     );
-    let writes = matches!(k8s::verb(record), Some("create" | "update" | "patch" | "delete" | "bind" | "escalate"));
-    let token = k8s::resource(record) == Some("serviceaccounts") && k8s::subresource(record) == Some("token");
+    let writes = matches!(
+        k8s::verb(record),
+        Some("create" | "update" | "patch" | "delete" | "bind" | "escalate")
+    );
+    let token = k8s::resource(record) == Some("serviceaccounts")
+        && k8s::subresource(record) == Some("token");
     ((rbac && writes) || token).then_some(action)
 }
 
@@ -302,7 +319,8 @@ impl Escalation {
         let actions = usual.actions.get_or_insert_with(|| Baseline::new(ACTIONS));
         let new = actions.learn(action.to_string());
         if seen.mature && new && !actions.saturated() {
-            let detail = format!("first {action} (outcome {:?})", record.event.outcome).to_lowercase();
+            let detail =
+                format!("first {action} (outcome {:?})", record.event.outcome).to_lowercase();
             hits.push(Hit::on(&FIRST_PERMISSIONS, seen, detail));
         }
     }
@@ -310,11 +328,15 @@ impl Escalation {
     fn trust_then_assume(seen: &Seen<'_>, usual: &mut Usual, hits: &mut Vec<Hit>) {
         let record = seen.record;
         let now = seen.time();
-        usual.trust_updates.retain(|(_, time, _)| *time + TRUST_LINK >= now);
+        usual
+            .trust_updates
+            .retain(|(_, time, _)| *time + TRUST_LINK >= now);
         match aws::api(&record.event.action) {
             "iam:UpdateAssumeRolePolicy" => {
                 if let Some(role) = aws::param_str(record, "roleName") {
-                    usual.trust_updates.push((role.to_string(), now, seen.event_ref()));
+                    usual
+                        .trust_updates
+                        .push((role.to_string(), now, seen.event_ref()));
                     if usual.trust_updates.len() > TRUST_UPDATES {
                         usual.trust_updates.remove(0);
                     }
@@ -325,7 +347,9 @@ impl Escalation {
                     return;
                 };
                 let role = arn.rsplit('/').next().unwrap_or(arn);
-                if let Some((_, time, event)) = usual.trust_updates.iter().find(|(name, _, _)| name == role) {
+                if let Some((_, time, event)) =
+                    usual.trust_updates.iter().find(|(name, _, _)| name == role)
+                {
                     let detail = format!(
                         "rewrote the trust policy of role {role} and assumed it {} min later",
                         (now - *time).num_minutes()
@@ -345,7 +369,10 @@ impl Escalation {
         let Some((_, fields)) = ROLE_HANDOVERS.iter().find(|(call, _)| *call == api) else {
             return;
         };
-        let Some(role) = fields.iter().find_map(|field| aws::param_str(record, field)) else {
+        let Some(role) = fields
+            .iter()
+            .find_map(|field| aws::param_str(record, field))
+        else {
             return;
         };
         let roles = usual.roles.get_or_insert_with(|| Baseline::new(ROLES));
@@ -380,25 +407,39 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     let admin = user("admin");
     let ci = role("ci", "build-7");
     let for_user = |action: &str, target: &str| {
-        ct(0, &admin, action).params(json!({"userName": target})).done()
+        ct(0, &admin, action)
+            .params(json!({"userName": target}))
+            .done()
     };
     let attach = |caller: &super::testlog::Caller, params: Value| {
         ct(0, caller, "iam:AttachUserPolicy").params(params).done()
     };
     let routine = |caller: &super::testlog::Caller, action: &str| {
-        (0..4).map(|i| ct(i * 1200, caller, action).done()).collect::<Vec<_>>()
+        (0..4)
+            .map(|i| ct(i * 1200, caller, action).done())
+            .collect::<Vec<_>>()
     };
     let mut first_iam = routine(&ci, "s3:PutObject");
-    first_iam.push(ct(4000, &ci, "iam:CreateUser").params(json!({"userName": "x"})).done());
+    first_iam.push(
+        ct(4000, &ci, "iam:CreateUser")
+            .params(json!({"userName": "x"}))
+            .done(),
+    );
     let mut usual_iam = routine(&ci, "iam:CreateUser");
     usual_iam.push(ct(4000, &ci, "iam:CreateUser").done());
     let operator = service_account("ops", "operator");
-    let mut first_rbac: Vec<_> = (0..4).map(|i| k8s(i * 1200, &operator, "get", "pods").done()).collect();
+    let mut first_rbac: Vec<_> = (0..4)
+        .map(|i| k8s(i * 1200, &operator, "get", "pods").done())
+        .collect();
     first_rbac.push(k8s(4000, &operator, "create", "clusterrolebindings").done());
     let updater = role("ci", "deploy-1");
-    let trust = ct(0, &updater, "iam:UpdateAssumeRolePolicy").params(json!({"roleName": "prod-admin"})).done();
+    let trust = ct(0, &updater, "iam:UpdateAssumeRolePolicy")
+        .params(json!({"roleName": "prod-admin"}))
+        .done();
     let assume = |second, arn: &str| {
-        ct(second, &updater, "sts:AssumeRole").params(json!({"roleArn": arn})).done()
+        ct(second, &updater, "sts:AssumeRole")
+            .params(json!({"roleArn": arn}))
+            .done()
     };
     let run = |second, profile: &str| {
         ct(second, &ci, "ec2:RunInstances")

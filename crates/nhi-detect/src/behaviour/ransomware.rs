@@ -7,7 +7,7 @@ use super::state::DistinctWindow;
 use super::{aws, rule, Detector, Family, Hit, Seen};
 use crate::normalise::{LogSource, Record};
 use chrono::TimeDelta;
-use nhi_model::{OwaspNhi, Outcome, RuleMeta, Severity};
+use nhi_model::{Outcome, OwaspNhi, RuleMeta, Severity};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -19,7 +19,9 @@ const MASS_DELETION: usize = 100;
 const NOTE_AFTER_DELETIONS: usize = 10;
 const NOTE_LINK: TimeDelta = TimeDelta::hours(1);
 /// Words ransom notes are named with.
-const NOTE_WORDS: [&str; 6] = ["ransom", "readme", "decrypt", "recover", "restore", "how_to"];
+const NOTE_WORDS: [&str; 6] = [
+    "ransom", "readme", "decrypt", "recover", "restore", "how_to",
+];
 
 const KEY_DESTRUCTION: RuleMeta = rule(
     "aws-kms-key-destruction",
@@ -62,7 +64,11 @@ pub(super) static FAMILY: Family = Family {
         Pattern {
             rule: KEY_DESTRUCTION,
             source: LogSource::CloudTrail,
-            actions: &["kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DeleteImportedKeyMaterial"],
+            actions: &[
+                "kms:ScheduleKeyDeletion",
+                "kms:DisableKey",
+                "kms:DeleteImportedKeyMaterial",
+            ],
             attempts: true,
             test: |record| {
                 let key = aws::param_str(record, "keyId").unwrap_or("?");
@@ -70,7 +76,10 @@ pub(super) static FAMILY: Family = Family {
                     .and_then(Value::as_i64)
                     .map(|days| format!(" ({days} days)"))
                     .unwrap_or_default();
-                Some(format!("{} on key {key}{days}", aws::api(&record.event.action)))
+                Some(format!(
+                    "{} on key {key}{days}",
+                    aws::api(&record.event.action)
+                ))
             },
         },
         Pattern {
@@ -92,7 +101,10 @@ fn key_policy_external(record: &Record) -> Option<String> {
         return None;
     }
     let key = aws::param_str(record, "keyId").unwrap_or("a new key");
-    Some(format!("key {key} may now be used by {}", outsiders.join(", ")))
+    Some(format!(
+        "key {key} may now be used by {}",
+        outsiders.join(", ")
+    ))
 }
 
 /// The object keys a delete call names: `key`, or the objects of a multi-object delete.
@@ -143,7 +155,11 @@ impl Detector for Ransomware {
                     window.push(seen.time(), object, seen.event_ref());
                 }
                 if window.distinct() >= MASS_DELETION {
-                    let detail = format!("deleted {} distinct objects within {} min", window.distinct(), WINDOW.num_minutes());
+                    let detail = format!(
+                        "deleted {} distinct objects within {} min",
+                        window.distinct(),
+                        WINDOW.num_minutes()
+                    );
                     hits.push(Hit {
                         events: window.events(),
                         ..Hit::on(&MASS_DELETE, seen, detail)
@@ -161,7 +177,9 @@ impl Detector for Ransomware {
                     .map_or(0, DistinctWindow::distinct);
                 if note_like && deleted >= NOTE_AFTER_DELETIONS {
                     let bucket = aws::param_str(record, "bucketName").unwrap_or("?");
-                    let detail = format!("wrote {bucket}/{key} after deleting {deleted} objects within the hour");
+                    let detail = format!(
+                        "wrote {bucket}/{key} after deleting {deleted} objects within the hour"
+                    );
                     hits.push(Hit::on(&RANSOM_NOTE, seen, detail));
                 }
             }
@@ -176,25 +194,48 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::testlog::{ct, user, FOREIGN_ACCOUNT};
     use serde_json::json;
     let intruder = user("intruder");
-    let call = |second, action: &str, params: Value| ct(second, &intruder, action).params(params).done();
+    let call =
+        |second, action: &str, params: Value| ct(second, &intruder, action).params(params).done();
     let delete_batch = |second, start: usize, count: usize| {
-        let objects: Vec<Value> = (start..start + count).map(|n| json!({"Key": format!("data/{n}.csv")})).collect();
-        call(second, "s3:DeleteObjects", json!({"bucketName": "prod", "delete": {"Object": objects}}))
+        let objects: Vec<Value> = (start..start + count)
+            .map(|n| json!({"Key": format!("data/{n}.csv")}))
+            .collect();
+        call(
+            second,
+            "s3:DeleteObjects",
+            json!({"bucketName": "prod", "delete": {"Object": objects}}),
+        )
     };
-    let note = |second| call(second, "s3:PutObject", json!({"bucketName": "prod", "key": "README_TO_RECOVER.txt"}));
-    let key_policy = |principal: &str| {
-        json!({"keyId": "k", "policy": json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*"}]}).to_string()})
+    let note = |second| {
+        call(
+            second,
+            "s3:PutObject",
+            json!({"bucketName": "prod", "key": "README_TO_RECOVER.txt"}),
+        )
     };
+    let key_policy = |principal: &str| json!({"keyId": "k", "policy": json!({"Statement": [{"Effect": "Allow", "Principal": {"AWS": principal}, "Action": "kms:*", "Resource": "*"}]}).to_string()});
     vec![
         Example::new(
             KEY_DESTRUCTION.id.as_ref(),
-            vec![call(0, "kms:ScheduleKeyDeletion", json!({"keyId": "k", "pendingWindowInDays": 7}))],
+            vec![call(
+                0,
+                "kms:ScheduleKeyDeletion",
+                json!({"keyId": "k", "pendingWindowInDays": 7}),
+            )],
             vec![call(0, "kms:CancelKeyDeletion", json!({"keyId": "k"}))],
         ),
         Example::new(
             KEY_POLICY_EXTERNAL.id.as_ref(),
-            vec![call(0, "kms:PutKeyPolicy", key_policy(&format!("arn:aws:iam::{FOREIGN_ACCOUNT}:root")))],
-            vec![call(0, "kms:PutKeyPolicy", key_policy("arn:aws:iam::111122223333:root"))],
+            vec![call(
+                0,
+                "kms:PutKeyPolicy",
+                key_policy(&format!("arn:aws:iam::{FOREIGN_ACCOUNT}:root")),
+            )],
+            vec![call(
+                0,
+                "kms:PutKeyPolicy",
+                key_policy("arn:aws:iam::111122223333:root"),
+            )],
         ),
         Example::new(
             MASS_DELETE.id.as_ref(),
@@ -204,7 +245,14 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
         Example::new(
             RANSOM_NOTE.id.as_ref(),
             vec![delete_batch(0, 0, 20), note(120)],
-            vec![note(0), call(10, "s3:PutObject", json!({"bucketName": "prod", "key": "data/1.csv"}))],
+            vec![
+                note(0),
+                call(
+                    10,
+                    "s3:PutObject",
+                    json!({"bucketName": "prod", "key": "data/1.csv"}),
+                ),
+            ],
         ),
     ]
 }

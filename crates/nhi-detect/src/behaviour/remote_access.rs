@@ -109,7 +109,9 @@ pub(super) static FAMILY: Family = Family {
             ],
             attempts: true,
             test: |record| match aws::param_str(record, "instanceId") {
-                Some(instance) => Some(format!("pushed an SSH key to the serial console of {instance}")),
+                Some(instance) => Some(format!(
+                    "pushed an SSH key to the serial console of {instance}"
+                )),
                 None => Some("enabled serial console access for the account".to_string()),
             },
         },
@@ -157,14 +159,18 @@ fn user_data_modified(record: &Record) -> Option<String> {
 fn unusual_launch(record: &Record) -> Option<String> {
     let kind = aws::param_str(record, "instanceType").unwrap_or("");
     let family = kind.split('.').next().unwrap_or("");
-    let accelerated = ACCELERATED_FAMILIES.iter().any(|prefix| family.starts_with(prefix));
+    let accelerated = ACCELERATED_FAMILIES
+        .iter()
+        .any(|prefix| family.starts_with(prefix));
     let count = aws::items(aws::param(record, "instancesSet"))
         .iter()
         .filter_map(|item| item.get("maxCount").and_then(Value::as_i64))
         .max()
         .unwrap_or(1);
     if accelerated {
-        Some(format!("asked for up to {count} {kind} (GPU/accelerator) instance(s)"))
+        Some(format!(
+            "asked for up to {count} {kind} (GPU/accelerator) instance(s)"
+        ))
     } else if count >= MANY_INSTANCES {
         Some(format!("asked for up to {count} {kind} instances at once"))
     } else {
@@ -180,22 +186,34 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     let admin = user("admin");
     let call = |action: &str, params: Value| ct(0, &admin, action).params(params).done();
     let launch = |kind: &str, count: i64| {
-        call("ec2:RunInstances", json!({"instanceType": kind, "instancesSet": {"items": [{"imageId": "ami-1", "maxCount": count}]}}))
+        call(
+            "ec2:RunInstances",
+            json!({"instanceType": kind, "instancesSet": {"items": [{"imageId": "ami-1", "maxCount": count}]}}),
+        )
     };
     vec![
         Example::new(
             SEND_COMMAND.id.as_ref(),
-            vec![call("ssm:SendCommand", json!({"documentName": "AWS-RunShellScript", "instanceIds": ["i-0123456789abcdef0"]}))],
+            vec![call(
+                "ssm:SendCommand",
+                json!({"documentName": "AWS-RunShellScript", "instanceIds": ["i-0123456789abcdef0"]}),
+            )],
             vec![call("ssm:ListCommands", json!({}))],
         ),
         Example::new(
             START_SESSION.id.as_ref(),
-            vec![call("ssm:StartSession", json!({"target": "i-0123456789abcdef0"}))],
+            vec![call(
+                "ssm:StartSession",
+                json!({"target": "i-0123456789abcdef0"}),
+            )],
             vec![call("ssm:DescribeSessions", json!({}))],
         ),
         Example::new(
             INSTANCE_CONNECT.id.as_ref(),
-            vec![call("ec2-instance-connect:SendSSHPublicKey", json!({"instanceId": "i-1", "instanceOSUser": "ec2-user"}))],
+            vec![call(
+                "ec2-instance-connect:SendSSHPublicKey",
+                json!({"instanceId": "i-1", "instanceOSUser": "ec2-user"}),
+            )],
             vec![call("ec2:DescribeInstances", json!({}))],
         ),
         Example::new(
@@ -205,8 +223,14 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
         ),
         Example::new(
             USER_DATA_MODIFIED.id.as_ref(),
-            vec![call("ec2:ModifyInstanceAttribute", json!({"instanceId": "i-1", "userData": "<sensitiveDataRemoved>"}))],
-            vec![call("ec2:ModifyInstanceAttribute", json!({"instanceId": "i-1", "instanceType": {"value": "t3.large"}}))],
+            vec![call(
+                "ec2:ModifyInstanceAttribute",
+                json!({"instanceId": "i-1", "userData": "<sensitiveDataRemoved>"}),
+            )],
+            vec![call(
+                "ec2:ModifyInstanceAttribute",
+                json!({"instanceId": "i-1", "instanceType": {"value": "t3.large"}}),
+            )],
         ),
         Example::new(
             UNUSUAL_LAUNCH.id.as_ref(),

@@ -106,12 +106,21 @@ pub(super) static FAMILY: Family = Family {
 fn secrets_manager(record: &Record) -> Retrieved {
     let mut names: Vec<String> = aws::param_str(record, "secretId")
         .into_iter()
-        .chain(aws::param(record, "secretIdList").map(aws::strings).into_iter().flatten())
+        .chain(
+            aws::param(record, "secretIdList")
+                .map(aws::strings)
+                .into_iter()
+                .flatten(),
+        )
         .map(str::to_string)
         .collect();
     names.dedup();
     let sweep = aws::param(record, "filters")
-        .filter(|filters| filters.as_array().is_some_and(|filters| !filters.is_empty()))
+        .filter(|filters| {
+            filters
+                .as_array()
+                .is_some_and(|filters| !filters.is_empty())
+        })
         .map(|filters| format!("every secret matching {}", compact(filters)));
     Retrieved { names, sweep }
 }
@@ -122,7 +131,12 @@ fn ssm_parameters(record: &Record) -> Retrieved {
     }
     let names = aws::param_str(record, "name")
         .into_iter()
-        .chain(aws::param(record, "names").map(aws::strings).into_iter().flatten())
+        .chain(
+            aws::param(record, "names")
+                .map(aws::strings)
+                .into_iter()
+                .flatten(),
+        )
         .map(str::to_string)
         .collect();
     let sweep = aws::param_str(record, "path").map(|path| format!("every parameter under {path}"));
@@ -131,7 +145,10 @@ fn ssm_parameters(record: &Record) -> Retrieved {
 
 fn instance_target(record: &Record) -> Retrieved {
     Retrieved {
-        names: aws::param_str(record, "instanceId").map(str::to_string).into_iter().collect(),
+        names: aws::param_str(record, "instanceId")
+            .map(str::to_string)
+            .into_iter()
+            .collect(),
         sweep: None,
     }
 }
@@ -174,7 +191,11 @@ impl Detector for BulkRetrieval {
         };
         let retrieved = (kind.read)(record);
         if let Some(sweep) = retrieved.sweep {
-            hits.push(Hit::on(RULES[slot], seen, format!("{api} retrieved {sweep}")));
+            hits.push(Hit::on(
+                RULES[slot],
+                seen,
+                format!("{api} retrieved {sweep}"),
+            ));
             return;
         }
         if retrieved.names.is_empty() {
@@ -210,20 +231,17 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
     use serde_json::json;
     let thief = user("thief");
     let app = user("app");
-    let each = |caller: &super::testlog::Caller, call: &str, count: i64, params: &dyn Fn(i64) -> Value| {
-        (0..count)
-            .map(|i| ct(i * 5, caller, call).params(params(i)).done())
-            .collect::<Vec<_>>()
-    };
+    let each =
+        |caller: &super::testlog::Caller, call: &str, count: i64, params: &dyn Fn(i64) -> Value| {
+            (0..count)
+                .map(|i| ct(i * 5, caller, call).params(params(i)).done())
+                .collect::<Vec<_>>()
+        };
     let secret = |i: i64| json!({"secretId": format!("prod/db-{i}")});
     let same_secret = |_| json!({"secretId": "prod/db"});
-    let parameter = |decrypt: bool| {
-        move |i: i64| json!({"names": [format!("/app/key-{i}"), format!("/app/token-{i}")], "withDecryption": decrypt})
-    };
+    let parameter = |decrypt: bool| move |i: i64| json!({"names": [format!("/app/key-{i}"), format!("/app/token-{i}")], "withDecryption": decrypt});
     let instance = |i: i64| json!({"instanceId": format!("i-0000000000000{i:04}")});
-    let user_data = |attribute: &'static str| {
-        move |i: i64| json!({"attribute": attribute, "instanceId": format!("i-0000000000000{i:04}")})
-    };
+    let user_data = |attribute: &'static str| move |i: i64| json!({"attribute": attribute, "instanceId": format!("i-0000000000000{i:04}")});
     vec![
         Example::new(
             SECRETS_MANAGER.rule.id.as_ref(),
@@ -251,8 +269,18 @@ pub(super) fn examples() -> Vec<super::examples::Example> {
         ),
         Example::new(
             USER_DATA.rule.id.as_ref(),
-            each(&thief, "ec2:DescribeInstanceAttribute", 10, &user_data("userData")),
-            each(&app, "ec2:DescribeInstanceAttribute", 10, &user_data("instanceType")),
+            each(
+                &thief,
+                "ec2:DescribeInstanceAttribute",
+                10,
+                &user_data("userData"),
+            ),
+            each(
+                &app,
+                "ec2:DescribeInstanceAttribute",
+                10,
+                &user_data("instanceType"),
+            ),
         ),
     ]
 }

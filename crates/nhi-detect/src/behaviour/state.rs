@@ -3,8 +3,8 @@
 //! holds at most its cap of entries, however many records pass through it.
 
 use crate::sigma::EventRef;
-use nhi_model::Timestamp;
 use chrono::TimeDelta;
+use nhi_model::Timestamp;
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::hash::Hash;
 
@@ -57,7 +57,10 @@ impl<K: Hash + Eq + Clone> DistinctWindow<K> {
 
     /// The records behind the window, oldest first.
     pub(crate) fn events(&self) -> Vec<EventRef> {
-        self.entries.iter().map(|(_, _, event)| event.clone()).collect()
+        self.entries
+            .iter()
+            .map(|(_, _, event)| event.clone())
+            .collect()
     }
 
     /// The distinct keys, in order of first sighting within the window.

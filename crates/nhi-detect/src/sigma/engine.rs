@@ -505,7 +505,10 @@ impl SigmaStream<'_> {
 
 /// A rule's description for `nhi rules`, with its author when the rule names one.
 fn described(rule: &EngineRule) -> String {
-    let text = rule.description.clone().unwrap_or_else(|| rule.title.clone());
+    let text = rule
+        .description
+        .clone()
+        .unwrap_or_else(|| rule.title.clone());
     match &rule.author {
         Some(author) => format!("{} (rule by {author})", text.trim_end()),
         None => text,

@@ -1,11 +1,12 @@
 //! The second pass: inflates the indexed blobs in parallel and hands each one to the visitor.
 //!
 //! Invariants: each blob's bytes live only while the visitor runs (one reused buffer per
-//! worker); a blob over the size cap is never inflated (its header is read first); problems are
-//! reported in index order whatever the thread timing.
+//! worker); a blob over the size cap is never inflated (its header is read first); blobs go in
+//! pack order, in chunks, and problems are reported in that order whatever the thread timing.
 
 use super::graph::Commits;
 use super::index::{BlobIndex, BlobOrigin};
+use super::pack_order::pack_order;
 use super::{BlobRef, HistoryError, HistoryOptions, HistoryOutcome, Repo};
 use gix::objs::{FindExt, Kind};
 use gix::{Repository, ThreadSafeRepository};
@@ -53,8 +54,7 @@ pub(crate) fn visit_all(
     };
     let workers = rayon::current_num_threads().max(1);
     let chunk = (index.blobs.len() / (workers * 16)).clamp(MIN_CHUNK, MAX_CHUNK);
-    let order = pack_order(shared, index);
-    let parts: Vec<Part> = order
+    let parts: Vec<Part> = pack_order(&shared.to_thread_local(), index)
         .par_chunks(chunk)
         .map(|blobs| {
             let repo = shared.to_thread_local();
@@ -123,24 +123,4 @@ impl<V: Fn(&BlobRef, &[u8])> Pass<'_, V> {
         part.blobs += 1;
         part.bytes += data.data.len() as u64;
     }
-}
-
-fn pack_order(shared: &ThreadSafeRepository, index: &BlobIndex) -> Vec<u32> {
-    let t = std::time::Instant::now();
-    let dir = shared.to_thread_local().objects.store_ref().path().join("pack");
-    let mut idx_files: Vec<_> = std::fs::read_dir(&dir).into_iter().flatten().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "idx")).collect();
-    idx_files.sort();
-    let mut keys: Vec<(u32, u64, u32)> = (0..index.blobs.len() as u32).map(|i| (u32::MAX, 0, i)).collect();
-    for (n, path) in idx_files.iter().enumerate() {
-        let Ok(file) = gix::odb::pack::index::File::at(path, gix::hash::Kind::Sha1) else { continue };
-        for key in keys.iter_mut() {
-            if key.0 != u32::MAX { continue; }
-            if let Some(e) = file.lookup(index.blobs[key.2 as usize].id) {
-                *key = (n as u32, file.pack_offset_at_index(e), key.2);
-            }
-        }
-    }
-    keys.sort_unstable();
-    eprintln!("pack order {:?}", t.elapsed());
-    keys.into_iter().map(|k| k.2).collect()
 }

@@ -10,6 +10,7 @@ mod discover;
 mod graph;
 mod index;
 mod inflate;
+mod pack_order;
 mod tips;
 
 use crate::DEFAULT_MAX_FILE_SIZE;
@@ -131,14 +132,11 @@ pub fn scan_history(
             return outcome;
         }
     };
-    let t = std::time::Instant::now();
     let local = shared.to_thread_local();
     let tips = tips::collect(&local, &at, &mut outcome);
     let commits = graph::load(&local, &tips, &at, &mut outcome);
     outcome.commits = commits.len() as u64;
-    eprintln!("graph {:?}", t.elapsed());
     let index = index::build(&local, &commits, &at, &mut outcome);
-    eprintln!("index {:?}", t.elapsed());
     inflate::visit_all(&shared, &commits, &index, options, &at, &mut outcome, visit);
     outcome
 }

@@ -15,7 +15,8 @@ const TOKEN_SECRET_TYPE: &str = "kubernetes.io/service-account-token";
 /// Annotation naming the service account of a token Secret.
 const TOKEN_OWNER_ANNOTATION: &str = "kubernetes.io/service-account.name";
 
-/// Workload-identity annotations: annotation, cloud identity id prefix, how it is used.
+/// Workload-identity annotations: annotation, cloud identity id prefix, how it is used. GCP
+/// emails and Azure client ids are lowercased, as the GCP and Azure sources write their ids.
 const CLOUD_IDENTITIES: &[(&str, &str, &str)] = &[
     (
         "eks.amazonaws.com/role-arn",
@@ -83,9 +84,13 @@ pub(super) fn service_account(em: &mut Emitter, object: &Object) -> Result<(), S
             .filter(|v| !v.trim().is_empty())
         {
             let attributes = vec![(attr::LOCATION, em.location_value(object.line))];
+            let target = match *prefix {
+                "aws:role:" => target.trim().to_string(),
+                _ => target.trim().to_ascii_lowercase(),
+            };
             em.edge(
                 id.clone(),
-                format!("{prefix}{}", target.trim()),
+                format!("{prefix}{target}"),
                 EdgeKind::CanAssume,
                 method.to_string(),
                 attributes,

@@ -5,7 +5,7 @@
 use super::estate::{role_id, Estate};
 use super::{example, meta, Scan};
 use crate::k8s::builtin::is_builtin_name;
-use crate::k8s::cluster::{describe_role, Binding, Role, Subject, SubjectKind};
+use crate::k8s::model::{describe_role, Binding, Role, Subject, SubjectKind, Workload};
 use nhi_model::{Finding, OwaspNhi, RuleMeta, Severity};
 use serde_json::{json, Map, Value};
 use std::collections::{BTreeMap, BTreeSet};
@@ -343,7 +343,7 @@ fn automount_unneeded(scan: &Scan, meta: &RuleMeta) -> Vec<Finding> {
         let namespace_group = format!("k8s:group:system:serviceaccounts:{namespace}");
         with_rights.contains(account) || with_rights.contains(namespace_group.as_str())
     };
-    let mut by_account: BTreeMap<&str, Vec<&crate::k8s::cluster::Workload>> = BTreeMap::new();
+    let mut by_account: BTreeMap<&str, Vec<&Workload>> = BTreeMap::new();
     for workload in scan.cluster.workloads() {
         if scan.cluster.mounts_token(workload)
             && !has_rights(&workload.service_account, &workload.namespace)

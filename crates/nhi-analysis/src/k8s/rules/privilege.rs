@@ -3,7 +3,7 @@
 
 use super::estate::granted;
 use super::{example, meta, Scan};
-use crate::k8s::cluster::Binding;
+use crate::k8s::model::Binding;
 use crate::k8s::powers::{self, Holding, Power, PowerKind};
 use nhi_model::{Finding, OwaspNhi, RuleMeta, Severity};
 use serde_json::{json, Map, Value};

@@ -1,0 +1,410 @@
+//! `nhi hunt LOG...`: identity threat detection over historic audit logs. Reads every log (files
+//! in any order, compressed or not), replays their records as one stream in time order through
+//! the Sigma rules (shipped and `--rules`) and the behavioural detectors, reports one alert per
+//! detector and identity, and records the alerts in the store. Exit: 0 nothing at or above
+//! `--fail-on`, 1 alerts at or above it, 2 fatal, 3 some inputs (logs or rules) could not be used.
+
+mod input;
+mod render;
+mod timeline;
+
+use crate::cli::{CommonArgs, HuntArgs, OutputFormat};
+use crate::exit::Status;
+use crate::output::{note, Output};
+use crate::progress::FileProgress;
+use anyhow::Context;
+use input::{InputProblem, LOG_ENDINGS, RULE_ENDINGS};
+use nhi_detect::{
+    BehaviourConfig, Hunt, InventorySnapshot, Record, SigmaEngine, SHIPPED_SIGMA_RULES,
+};
+use nhi_model::{Alert, RuleMeta, Severity};
+use nhi_sources::ScanProgress;
+use nhi_store::Store;
+use render::AlertFormat;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+use timeline::{Scanned, Timeline};
+
+/// Records the first pass keeps in memory; past it, files are read again when replayed.
+const KEPT_RECORDS: usize = 200_000;
+/// Skipped records reported per file; the rest are counted.
+const REPORTED_RECORD_ERRORS: usize = 3;
+
+pub fn run(common: &CommonArgs, args: &HuntArgs) -> anyhow::Result<Status> {
+    let format = alert_format(common.format)?;
+    if common.baseline.is_some() {
+        note(
+            common,
+            "nhi: warning: --baseline applies to findings, not to hunt alerts; ignored",
+        );
+    }
+    let clock = Instant::now();
+    let (engine, rule_problems) = sigma_rules(common, args);
+    let mut store = match args.no_store {
+        true => None,
+        false => Some(
+            Store::open(&common.db)
+                .with_context(|| format!("cannot open store {}", common.db.display()))?,
+        ),
+    };
+    let config = BehaviourConfig {
+        learn: args.learn,
+        dormant_after: args.dormant,
+        inventory: store.as_ref().map(inventory).transpose()?.flatten(),
+    };
+
+    let (files, walk_problems) = input::discover(&args.logs, LOG_ENDINGS);
+    for problem in &walk_problems {
+        note(common, format!("nhi: error: {problem}"));
+    }
+    if files.is_empty() {
+        anyhow::bail!(
+            "no log files (.json, .jsonl, .gz) found in {}",
+            shown(&args.logs)
+        );
+    }
+    let progress = FileProgress::new(common.quiet);
+    progress.files_found(2 * files.len() as u64);
+    let first = first_pass(common, args, &files, &progress);
+
+    let mut hunt = Hunt::new(Some(&engine), config);
+    if let Some(since) = args.since {
+        hunt = hunt.report_from(since);
+    }
+    let mut timeline = Timeline::new(first.scanned);
+    let mut reload = |scanned: &Scanned| {
+        progress.file_done(0);
+        input::load(&scanned.path, args.max_inflated)
+            .map(|normalised| within(normalised.records, args))
+            .unwrap_or_default()
+    };
+    let mut records = 0usize;
+    while let Some((index, record)) = timeline.next(&mut reload) {
+        hunt.push(index, &record);
+        records += 1;
+    }
+    progress.finish();
+    let alerts = hunt.finish();
+
+    let mut output = Output::open(common)?;
+    let color = output.options.color;
+    render::render(
+        format,
+        &alerts,
+        &rule_catalog(&engine),
+        color,
+        output.writer(),
+    )
+    .context("cannot write report")?;
+    output.finish()?;
+
+    let recorded = match &mut store {
+        Some(store) => {
+            let counts = store
+                .record_alerts(&alerts, chrono::Utc::now())
+                .context("cannot record the alerts in the store")?;
+            format!(
+                "; {} new and {} updated in {}",
+                counts.new,
+                counts.updated,
+                common.db.display()
+            )
+        }
+        None => String::new(),
+    };
+    let failed = walk_problems.len() + first.failed_files + rule_problems;
+    let secs = clock.elapsed().as_secs_f64();
+    note(
+        common,
+        format!(
+            "hunted {records} records from {} files in {secs:.2}s ({:.0} records/s): {}{recorded}",
+            files.len(),
+            records as f64 / secs.max(1e-9),
+            counts(&alerts)
+        ),
+    );
+    if failed > 0 {
+        note(
+            common,
+            format!("nhi: {failed} input(s) could not be fully used (see errors above)"),
+        );
+    }
+    Ok(Status::of_run(
+        alerts.iter().map(|alert| alert.severity),
+        common.fail_on,
+        failed,
+    ))
+}
+
+fn alert_format(format: OutputFormat) -> anyhow::Result<AlertFormat> {
+    Ok(match format {
+        OutputFormat::Table => AlertFormat::Table,
+        OutputFormat::Json => AlertFormat::Json,
+        OutputFormat::Jsonl => AlertFormat::Jsonl,
+        OutputFormat::Sarif => AlertFormat::Sarif,
+        OutputFormat::Csv | OutputFormat::Html => {
+            anyhow::bail!("nhi hunt writes table, json, jsonl or sarif")
+        }
+    })
+}
+
+/// The shipped SigmaHQ rules (unless refused) and those under `--rules`; every rule that cannot
+/// be used is reported on standard error with its file and reason, and counted.
+fn sigma_rules(common: &CommonArgs, args: &HuntArgs) -> (SigmaEngine, usize) {
+    let mut builder = SigmaEngine::builder();
+    if !args.no_shipped_rules {
+        for (path, text) in SHIPPED_SIGMA_RULES {
+            builder.add_yaml(&format!("(shipped) sigma/{path}"), text);
+        }
+    }
+    let (files, mut problems) = input::discover(&args.rules, RULE_ENDINGS);
+    for file in files {
+        match std::fs::read_to_string(&file) {
+            Ok(text) => {
+                builder.add_yaml(&file.display().to_string(), &text);
+            }
+            Err(error) => problems.push(InputProblem {
+                path: file.display().to_string(),
+                message: error.to_string(),
+            }),
+        }
+    }
+    for problem in &problems {
+        note(common, format!("nhi: error: {problem}"));
+    }
+    let (engine, errors) = builder.build();
+    for error in &errors {
+        note(
+            common,
+            format!("nhi: warning: Sigma rule not loaded: {error}"),
+        );
+    }
+    (engine, problems.len() + errors.len())
+}
+
+/// What the last scan recorded, when the store holds one.
+fn inventory(store: &Store) -> anyhow::Result<Option<InventorySnapshot>> {
+    let Some(run) = store.latest_run().context("cannot read the store")? else {
+        return Ok(None);
+    };
+    let inventory = store.inventory().context("cannot read the inventory")?;
+    Ok(Some(InventorySnapshot::new(&inventory, Some(run.finished))))
+}
+
+/// The outcome of reading every input once.
+struct FirstPass {
+    scanned: Vec<Scanned>,
+    failed_files: usize,
+}
+
+/// What reading one input gave: its scan (`None` when it holds no record in range), and the
+/// lines to report: why it could not be read, or which records it had to skip.
+#[derive(Default)]
+struct FileOutcome {
+    scanned: Option<Scanned>,
+    errors: Vec<String>,
+    skipped: Vec<String>,
+}
+
+/// Reads and normalises every input (in parallel), reports what could not be used, and keeps
+/// records while they fit the memory budget.
+fn first_pass(
+    common: &CommonArgs,
+    args: &HuntArgs,
+    files: &[PathBuf],
+    progress: &FileProgress,
+) -> FirstPass {
+    let next = AtomicUsize::new(0);
+    let kept = AtomicUsize::new(0);
+    let outcomes: Mutex<Vec<(usize, FileOutcome)>> = Mutex::new(Vec::new());
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(files.len());
+    std::thread::scope(|scope| {
+        for _ in 0..threads {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::Relaxed);
+                let Some(path) = files.get(index) else {
+                    break;
+                };
+                let outcome = scan_one(path, args, &kept);
+                progress.file_done(0);
+                if let Ok(mut outcomes) = outcomes.lock() {
+                    outcomes.push((index, outcome));
+                }
+            });
+        }
+    });
+    let mut outcomes = outcomes.into_inner().unwrap_or_default();
+    outcomes.sort_by_key(|(index, _)| *index);
+    let mut pass = FirstPass {
+        scanned: Vec::new(),
+        failed_files: 0,
+    };
+    for (_, outcome) in outcomes {
+        for error in &outcome.errors {
+            note(common, format!("nhi: error: {error}"));
+        }
+        for skipped in &outcome.skipped {
+            note(common, format!("nhi: warning: {skipped}"));
+        }
+        if !outcome.errors.is_empty() || !outcome.skipped.is_empty() {
+            pass.failed_files += 1;
+        }
+        pass.scanned.extend(outcome.scanned);
+    }
+    pass
+}
+
+/// Reads one input, keeping its records if they still fit the budget.
+fn scan_one(path: &Path, args: &HuntArgs, kept: &AtomicUsize) -> FileOutcome {
+    let normalised = match input::load(path, args.max_inflated) {
+        Ok(normalised) => normalised,
+        Err(problem) => {
+            return FileOutcome {
+                errors: vec![problem.to_string()],
+                ..FileOutcome::default()
+            }
+        }
+    };
+    let mut skipped: Vec<String> = normalised
+        .errors
+        .iter()
+        .take(REPORTED_RECORD_ERRORS)
+        .map(ToString::to_string)
+        .collect();
+    if normalised.errors.len() > REPORTED_RECORD_ERRORS {
+        skipped.push(format!(
+            "{}: {} more records skipped",
+            path.display(),
+            normalised.errors.len() - REPORTED_RECORD_ERRORS
+        ));
+    }
+    let records = within(normalised.records, args);
+    let scanned = records
+        .iter()
+        .map(|record| record.event.time)
+        .min()
+        .map(|first| {
+            let count = records.len();
+            let keep = kept.fetch_add(count, Ordering::Relaxed) + count <= KEPT_RECORDS;
+            if !keep {
+                kept.fetch_sub(count, Ordering::Relaxed);
+            }
+            Scanned {
+                path: path.to_path_buf(),
+                first,
+                records: keep.then_some(records),
+            }
+        });
+    FileOutcome {
+        scanned,
+        errors: Vec::new(),
+        skipped,
+    }
+}
+
+/// The records up to `--until`.
+fn within(mut records: Vec<Record>, args: &HuntArgs) -> Vec<Record> {
+    if let Some(until) = args.until {
+        records.retain(|record| record.event.time <= until);
+    }
+    records
+}
+
+/// Every rule an alert may name: behavioural detectors and the loaded Sigma rules.
+fn rule_catalog(engine: &SigmaEngine) -> Vec<RuleMeta> {
+    let mut rules = nhi_detect::detector_rules();
+    rules.extend(engine.rules());
+    rules
+}
+
+/// `3 alerts (1 critical, 2 high)`.
+fn counts(alerts: &[Alert]) -> String {
+    let by_severity: Vec<String> = Severity::ALL_DESCENDING
+        .iter()
+        .filter_map(|severity| {
+            let count = alerts
+                .iter()
+                .filter(|alert| alert.severity == *severity)
+                .count();
+            (count > 0).then(|| format!("{count} {severity}"))
+        })
+        .collect();
+    let plural = if alerts.len() == 1 { "" } else { "s" };
+    if by_severity.is_empty() {
+        format!("{} alert{plural}", alerts.len())
+    } else {
+        format!(
+            "{} alert{plural} ({})",
+            alerts.len(),
+            by_severity.join(", ")
+        )
+    }
+}
+
+fn shown(paths: &[PathBuf]) -> String {
+    paths
+        .iter()
+        .map(|path| path.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// `24h`, `7d`, `90m`, `30s`, `2w`, or a sum of them (`1d12h`).
+pub fn parse_duration(text: &str) -> Result<chrono::TimeDelta, String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err("empty duration (use e.g. 24h, 7d)".into());
+    }
+    let mut total = chrono::TimeDelta::zero();
+    let mut digits = String::new();
+    for c in text.chars() {
+        if c.is_ascii_digit() {
+            digits.push(c);
+            continue;
+        }
+        let amount: i64 = digits
+            .parse()
+            .map_err(|_| format!("'{text}' is not a duration (use e.g. 24h, 7d)"))?;
+        digits.clear();
+        let part = match c {
+            's' => chrono::TimeDelta::try_seconds(amount),
+            'm' => chrono::TimeDelta::try_minutes(amount),
+            'h' => chrono::TimeDelta::try_hours(amount),
+            'd' => chrono::TimeDelta::try_days(amount),
+            'w' => chrono::TimeDelta::try_weeks(amount),
+            _ => {
+                return Err(format!(
+                    "unknown unit '{c}' in '{text}' (use s, m, h, d or w)"
+                ))
+            }
+        };
+        total = part
+            .and_then(|part| total.checked_add(&part))
+            .ok_or_else(|| format!("'{text}' is too long"))?;
+    }
+    if !digits.is_empty() {
+        return Err(format!("'{text}' lacks a unit (use e.g. 24h, 7d)"));
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units_and_sums() {
+        assert_eq!(parse_duration("24h"), Ok(chrono::TimeDelta::hours(24)));
+        assert_eq!(parse_duration("7d"), Ok(chrono::TimeDelta::days(7)));
+        assert_eq!(parse_duration("1d12h"), Ok(chrono::TimeDelta::hours(36)));
+        assert!(parse_duration("12").is_err());
+        assert!(parse_duration("3y").is_err());
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("99999999999999999w").is_err());
+    }
+}
