@@ -16,7 +16,12 @@ pub trait EdgeDeriver: Sync {
 
 /// Every built-in edge deriver.
 pub fn edge_derivers() -> &'static [&'static dyn EdgeDeriver] {
-    &[&crate::gcp::ImpersonationEdges, &crate::aws::AwsEdges, &crate::k8s::RbacEdges, &crate::cicd::PullRequestEdges]
+    &[
+        &crate::gcp::ImpersonationEdges,
+        &crate::aws::AwsEdges,
+        &crate::k8s::RbacEdges,
+        &crate::cicd::PullRequestEdges,
+    ]
 }
 
 /// Directed graph over identity ids (and a few resource ids), with the nodes that hold
@@ -58,13 +63,18 @@ impl IdentityGraph {
     /// (e.g. `"iam:PassRole + lambda:CreateFunction"`).
     pub fn add_edge(&mut self, edge: Edge) {
         let index = self.edges.len();
-        self.outgoing.entry(edge.from.clone()).or_default().push(index);
+        self.outgoing
+            .entry(edge.from.clone())
+            .or_default()
+            .push(index);
         self.edges.push(edge);
     }
 
     /// Mark a node as admin-equivalent, with the reason.
     pub fn mark_admin(&mut self, id: impl Into<String>, reason: impl Into<String>) {
-        self.admins.entry(id.into()).or_insert_with(|| reason.into());
+        self.admins
+            .entry(id.into())
+            .or_insert_with(|| reason.into());
     }
 
     /// Whether `id` is admin-equivalent, and why.
@@ -92,7 +102,12 @@ impl IdentityGraph {
         let mut came_by: HashMap<&str, usize> = HashMap::new();
         let mut queue = VecDeque::from([from]);
         while let Some(node) = queue.pop_front() {
-            for &index in self.outgoing.get(node).map(Vec::as_slice).unwrap_or_default() {
+            for &index in self
+                .outgoing
+                .get(node)
+                .map(Vec::as_slice)
+                .unwrap_or_default()
+            {
                 let next = self.edges[index].to.as_str();
                 if next == from || came_by.contains_key(next) {
                     continue;
@@ -107,7 +122,12 @@ impl IdentityGraph {
         None
     }
 
-    fn unwind<'a>(&'a self, from: &str, mut at: &'a str, came_by: &HashMap<&str, usize>) -> Vec<&'a PathStep> {
+    fn unwind<'a>(
+        &'a self,
+        from: &str,
+        mut at: &'a str,
+        came_by: &HashMap<&str, usize>,
+    ) -> Vec<&'a PathStep> {
         let mut steps = Vec::new();
         while at != from {
             let edge = &self.edges[came_by[at]];
@@ -158,15 +178,31 @@ mod tests {
     fn finds_the_shortest_path_to_an_admin() {
         let mut graph = IdentityGraph::default();
         graph.add_edge(edge("a", "b", EdgeKind::CanAssume, "sts:AssumeRole"));
-        graph.add_edge(edge("b", "c", EdgeKind::CanImpersonate, "iam:PassRole + ec2:RunInstances"));
+        graph.add_edge(edge(
+            "b",
+            "c",
+            EdgeKind::CanImpersonate,
+            "iam:PassRole + ec2:RunInstances",
+        ));
         graph.add_edge(edge("a", "d", EdgeKind::CanAssume, "sts:AssumeRole"));
         graph.add_edge(edge("d", "c", EdgeKind::CanAssume, "sts:AssumeRole"));
         graph.add_edge(edge("c", "a", EdgeKind::CanAssume, "loop back"));
         graph.mark_admin("c", "policy allows *:*");
         let path = graph.shortest_path("a", &PathTarget::Admin).unwrap();
         assert_eq!(path.len(), 2);
-        assert_eq!(describe_step(path[0]), "a -[can-assume: sts:AssumeRole]-> b");
-        assert!(graph.shortest_path("c", &PathTarget::Node("zzz".into())).is_none());
-        assert_eq!(graph.shortest_path("a", &PathTarget::Node("d".into())).unwrap().len(), 1);
+        assert_eq!(
+            describe_step(path[0]),
+            "a -[can-assume: sts:AssumeRole]-> b"
+        );
+        assert!(graph
+            .shortest_path("c", &PathTarget::Node("zzz".into()))
+            .is_none());
+        assert_eq!(
+            graph
+                .shortest_path("a", &PathTarget::Node("d".into()))
+                .unwrap()
+                .len(),
+            1
+        );
     }
 }

@@ -22,7 +22,9 @@ mod secrets;
 use nhi_model::{Finding, Inventory, RuleMeta, Timestamp};
 use std::sync::OnceLock;
 
-pub use graph::{describe_step, edge, edge_derivers, EdgeDeriver, IdentityGraph, PathStep, PathTarget};
+pub use graph::{
+    describe_step, edge, edge_derivers, EdgeDeriver, IdentityGraph, PathStep, PathTarget,
+};
 pub use rules::rules;
 
 /// What analysis needs besides the inventory.
@@ -107,8 +109,16 @@ mod tests {
         for rule in rules() {
             let meta = rule.meta();
             let examples = rule.examples();
-            assert!(examples.iter().any(|e| e.fires), "{}: no positive example", meta.id);
-            assert!(examples.iter().any(|e| !e.fires), "{}: no negative example", meta.id);
+            assert!(
+                examples.iter().any(|e| e.fires),
+                "{}: no positive example",
+                meta.id
+            );
+            assert!(
+                examples.iter().any(|e| !e.fires),
+                "{}: no negative example",
+                meta.id
+            );
             for example in examples {
                 let ctx = AnalysisContext::new(examples_now());
                 let findings = rule.evaluate(&example.inventory, &ctx);
@@ -123,7 +133,11 @@ mod tests {
                 );
                 for finding in &findings {
                     assert_eq!(finding.rule, meta.id, "finding carries its rule id");
-                    assert!(!finding.subjects.is_empty(), "{}: finding without subject", meta.id);
+                    assert!(
+                        !finding.subjects.is_empty(),
+                        "{}: finding without subject",
+                        meta.id
+                    );
                 }
             }
         }
@@ -133,15 +147,29 @@ mod tests {
     fn rule_metadata_is_complete_and_ids_are_unique() {
         let mut seen = HashSet::new();
         for meta in catalog() {
-            assert!(seen.insert(meta.id.clone()), "duplicate rule id {}", meta.id);
             assert!(
-                meta.id.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                seen.insert(meta.id.clone()),
+                "duplicate rule id {}",
+                meta.id
+            );
+            assert!(
+                meta.id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
                 "rule id {} is not kebab-case",
                 meta.id
             );
             assert!(!meta.owasp.is_empty(), "{}: no OWASP mapping", meta.id);
-            assert!(!meta.title.is_empty() && !meta.description.is_empty(), "{}", meta.id);
-            assert!(meta.remediation.len() > 20, "{}: remediation too thin", meta.id);
+            assert!(
+                !meta.title.is_empty() && !meta.description.is_empty(),
+                "{}",
+                meta.id
+            );
+            assert!(
+                meta.remediation.len() > 20,
+                "{}: remediation too thin",
+                meta.id
+            );
         }
     }
 }

@@ -6,7 +6,8 @@
 
 use crate::{AnalysisContext, RiskRule, RuleExample};
 use nhi_model::{
-    Credential, CredentialKind, Finding, Inventory, Location, OwaspNhi, RuleKind, RuleMeta, Severity,
+    Credential, CredentialKind, Finding, Inventory, Location, OwaspNhi, RuleKind, RuleMeta,
+    Severity,
 };
 use serde::Deserialize;
 use serde_json::json;
@@ -61,7 +62,9 @@ pub(crate) fn secret_findings(inventory: &Inventory) -> Vec<Finding> {
     let structured = structured_places(inventory);
     let mut findings = Vec::new();
     for credential in inventory.credentials.values() {
-        let Some(rule) = secret_rule(credential) else { continue };
+        let Some(rule) = secret_rule(credential) else {
+            continue;
+        };
         let meta = RuleMeta {
             id: Cow::Owned(rule.rule.clone()),
             kind: RuleKind::Secret,
@@ -75,7 +78,11 @@ pub(crate) fn secret_findings(inventory: &Inventory) -> Vec<Finding> {
             Some("valid") => " (structure validated)",
             _ => "",
         };
-        for location in credential.locations.iter().filter(|l| !is_structured(&structured, l)) {
+        for location in credential
+            .locations
+            .iter()
+            .filter(|l| !is_structured(&structured, l))
+        {
             let mut subjects = vec![credential.id.clone()];
             subjects.extend(credential.identity.clone());
             let evidence = json!({
@@ -86,7 +93,13 @@ pub(crate) fn secret_findings(inventory: &Inventory) -> Vec<Finding> {
                 "decoded_from": rule.decoded_from,
             });
             let title = format!("{} {}{validated}", rule.name, redacted_suffix(credential));
-            findings.push(Finding::new(&meta, title, subjects, Some(location.clone()), evidence));
+            findings.push(Finding::new(
+                &meta,
+                title,
+                subjects,
+                Some(location.clone()),
+                evidence,
+            ));
         }
     }
     findings
@@ -130,17 +143,29 @@ impl RiskRule for SecretReused {
                 if paths.len() < 2 {
                     return None;
                 }
-                let kind = secret_rule(credential).map_or_else(|| credential.kind.as_str().to_string(), |r| r.name);
-                let title = format!("{kind} {} is stored in {} files", redacted_suffix(credential), paths.len());
+                let kind = secret_rule(credential)
+                    .map_or_else(|| credential.kind.as_str().to_string(), |r| r.name);
+                let title = format!(
+                    "{kind} {} is stored in {} files",
+                    redacted_suffix(credential),
+                    paths.len()
+                );
                 let evidence = json!({"paths": paths, "fingerprint": credential.fingerprint});
-                Some(Finding::new(&REUSED, title, vec![credential.id.clone()], credential.locations.first().cloned(), evidence))
+                Some(Finding::new(
+                    &REUSED,
+                    title,
+                    vec![credential.id.clone()],
+                    credential.locations.first().cloned(),
+                    evidence,
+                ))
             })
             .collect()
     }
 
     fn examples(&self) -> Vec<RuleExample> {
         let secret = |paths: &[&str]| {
-            let mut credential = Credential::new("api-token:fp1:00aa", CredentialKind::ApiToken, "fp1:00aa");
+            let mut credential =
+                Credential::new("api-token:fp1:00aa", CredentialKind::ApiToken, "fp1:00aa");
             credential.redacted = Some("ghp_****Zz".into());
             credential.attributes.insert(
                 "secret".into(),
@@ -151,9 +176,21 @@ impl RiskRule for SecretReused {
             crate::example::inventory(vec![], vec![credential], vec![])
         };
         vec![
-            RuleExample { name: "one token in two repositories", inventory: secret(&["a/.env", "b/ci.yml"]), fires: true },
-            RuleExample { name: "one token on two lines of one file", inventory: secret(&["a/.env", "a/.env"]), fires: false },
-            RuleExample { name: "a token in one place", inventory: secret(&["a/.env"]), fires: false },
+            RuleExample {
+                name: "one token in two repositories",
+                inventory: secret(&["a/.env", "b/ci.yml"]),
+                fires: true,
+            },
+            RuleExample {
+                name: "one token on two lines of one file",
+                inventory: secret(&["a/.env", "a/.env"]),
+                fires: false,
+            },
+            RuleExample {
+                name: "a token in one place",
+                inventory: secret(&["a/.env"]),
+                fires: false,
+            },
         ]
     }
 }
@@ -167,9 +204,17 @@ mod tests {
         let mut inventory = SecretReused.examples().remove(0).inventory;
         let findings = secret_findings(&inventory);
         assert_eq!(findings.len(), 2);
-        assert!(findings.iter().all(|f| f.rule == "github-pat-classic" && f.severity == Severity::High));
+        assert!(findings
+            .iter()
+            .all(|f| f.rule == "github-pat-classic" && f.severity == Severity::High));
         assert_ne!(findings[0].id, findings[1].id);
-        inventory.credentials.values_mut().for_each(|c| c.attributes.clear());
-        assert!(secret_findings(&inventory).is_empty(), "only credentials the secrets source found");
+        inventory
+            .credentials
+            .values_mut()
+            .for_each(|c| c.attributes.clear());
+        assert!(
+            secret_findings(&inventory).is_empty(),
+            "only credentials the secrets source found"
+        );
     }
 }

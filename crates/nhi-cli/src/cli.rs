@@ -23,7 +23,13 @@ pub struct CommonArgs {
     #[arg(long, short = 'o', global = true, value_name = "FILE")]
     pub output: Option<PathBuf>,
     /// The store (SQLite database).
-    #[arg(long, global = true, value_name = "PATH", env = "NHI_DB", default_value = ".nhi/nhi.db")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "PATH",
+        env = "NHI_DB",
+        default_value = ".nhi/nhi.db"
+    )]
     pub db: PathBuf,
     /// Exit with status 1 when a reported finding is at or above this severity.
     #[arg(long, global = true, value_name = "SEVERITY")]
@@ -189,7 +195,9 @@ fn parse_size(text: &str) -> Result<u64, String> {
         Some((i, _)) => text.split_at(i),
         None => (text, ""),
     };
-    let value: u64 = digits.parse().map_err(|_| format!("'{text}' is not a size"))?;
+    let value: u64 = digits
+        .parse()
+        .map_err(|_| format!("'{text}' is not a size"))?;
     let shift = match unit.to_ascii_uppercase().trim_end_matches(['B', 'I']) {
         "" => 0,
         "K" => 10,

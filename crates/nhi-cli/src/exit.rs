@@ -53,8 +53,14 @@ mod tests {
     #[test]
     fn failing_findings_win_over_input_errors() {
         let sev = [Severity::Low, Severity::High];
-        assert_eq!(Status::of_run(sev, Some(Severity::High), 2), Status::Findings);
-        assert_eq!(Status::of_run(sev, Some(Severity::Critical), 2), Status::InputErrors);
+        assert_eq!(
+            Status::of_run(sev, Some(Severity::High), 2),
+            Status::Findings
+        );
+        assert_eq!(
+            Status::of_run(sev, Some(Severity::Critical), 2),
+            Status::InputErrors
+        );
         assert_eq!(Status::of_run(sev, None, 0), Status::Clean);
     }
 }

@@ -21,9 +21,15 @@ impl IgnoreList {
             let text = match std::fs::read_to_string(&file) {
                 Ok(text) => text,
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => continue,
-                Err(err) => return Err(err).with_context(|| format!("cannot read {}", file.display())),
+                Err(err) => {
+                    return Err(err).with_context(|| format!("cannot read {}", file.display()))
+                }
             };
-            for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            for line in text
+                .lines()
+                .map(str::trim)
+                .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            {
                 list.entries.push((root.clone(), line.to_string()));
             }
         }
@@ -79,7 +85,10 @@ mod tests {
     #[test]
     fn globs_match_like_gitignore() {
         assert!(glob_matches("*.example", "config/app.env.example"));
-        assert!(glob_matches("tests/fixtures/**", "tests/fixtures/keys/id_rsa"));
+        assert!(glob_matches(
+            "tests/fixtures/**",
+            "tests/fixtures/keys/id_rsa"
+        ));
         assert!(glob_matches("docs/*.md", "docs/setup.md"));
         assert!(!glob_matches("docs/*.md", "docs/deep/setup.md"));
         assert!(glob_matches("**/secrets.yml", "a/b/secrets.yml"));

@@ -31,7 +31,10 @@ impl Output {
                     .with_context(|| format!("cannot write report to {}", path.display()))?;
                 (Box::new(BufWriter::new(file)), false)
             }
-            None => (Box::new(BufWriter::new(io::stdout().lock())), io::stdout().is_terminal()),
+            None => (
+                Box::new(BufWriter::new(io::stdout().lock())),
+                io::stdout().is_terminal(),
+            ),
         };
         let color = terminal && std::env::var_os("NO_COLOR").is_none();
         Ok(Output {
@@ -42,7 +45,11 @@ impl Output {
     }
 
     /// Render a report of `view` in the chosen format.
-    pub fn render(&mut self, data: &nhi_report::ReportData, view: nhi_report::View) -> anyhow::Result<()> {
+    pub fn render(
+        &mut self,
+        data: &nhi_report::ReportData,
+        view: nhi_report::View,
+    ) -> anyhow::Result<()> {
         nhi_report::render(data, view, self.format, &self.options, &mut self.writer)?;
         Ok(())
     }

@@ -14,20 +14,54 @@ fn bad_files_are_named_and_the_rest_of_the_scan_goes_on() {
     std::fs::write(tree.join("good.pem"), &good).unwrap();
     let truncated = &good[..good.len() / 2];
     std::fs::write(tree.join("truncated.pem"), truncated).unwrap();
-    let random: Vec<u8> = (0..4096u32).map(|i| (i.wrapping_mul(2654435761) >> 13) as u8).collect();
+    let random: Vec<u8> = (0..4096u32)
+        .map(|i| (i.wrapping_mul(2654435761) >> 13) as u8)
+        .collect();
     std::fs::write(tree.join("random.der"), &random).unwrap();
-    std::fs::write(tree.join("binary.pem"), [0u8, 159, 146, 150, 0, 1, 2, 3, 255, 254]).unwrap();
-    std::fs::write(tree.join("authorized_keys"), "ssh-ed25519 AAAA!!notbase64 broken\n").unwrap();
+    std::fs::write(
+        tree.join("binary.pem"),
+        [0u8, 159, 146, 150, 0, 1, 2, 3, 255, 254],
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("authorized_keys"),
+        "ssh-ed25519 AAAA!!notbase64 broken\n",
+    )
+    .unwrap();
     std::os::unix::fs::symlink("loop2", tree.join("loop1")).unwrap();
     std::os::unix::fs::symlink("loop1", tree.join("loop2")).unwrap();
     // A 2 GB file, sparse so it costs no disk: skipped by the size cap, named in a warning.
-    std::fs::File::create(tree.join("huge.pem")).unwrap().set_len(2 << 30).unwrap();
+    std::fs::File::create(tree.join("huge.pem"))
+        .unwrap()
+        .set_len(2 << 30)
+        .unwrap();
 
-    let output = nhi(dir.path(), &["scan", tree.to_str().unwrap(), "--no-store", "--format", "json"]);
+    let output = nhi(
+        dir.path(),
+        &[
+            "scan",
+            tree.to_str().unwrap(),
+            "--no-store",
+            "--format",
+            "json",
+        ],
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(3), "some inputs failed: {stderr}");
+    assert_eq!(
+        output.status.code(),
+        Some(3),
+        "some inputs failed: {stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
-    for name in ["truncated.pem", "random.der", "binary.pem", "authorized_keys:1", "loop1", "loop2", "huge.pem"] {
+    for name in [
+        "truncated.pem",
+        "random.der",
+        "binary.pem",
+        "authorized_keys:1",
+        "loop1",
+        "loop2",
+        "huge.pem",
+    ] {
         assert!(
             stderr.lines().any(|l| l.contains(name)),
             "no line names {name}:\n{stderr}"
@@ -41,7 +75,10 @@ fn bad_files_are_named_and_the_rest_of_the_scan_goes_on() {
         .iter()
         .filter(|c| c["kind"] == "x509-certificate")
         .count();
-    assert!(certificates >= 1, "the good certificate is still inventoried");
+    assert!(
+        certificates >= 1,
+        "the good certificate is still inventoried"
+    );
 }
 
 #[test]

@@ -11,7 +11,14 @@ const TOKEN: &str = "glpat-4fQ9kLm2Xz7TbR1wYs8E";
 
 fn git(repo: &Path, args: &[&str]) {
     let status = Command::new("git")
-        .args(["-c", "user.name=Ci Bot", "-c", "user.email=ci@larkspur.example", "-c", "commit.gpgsign=false"])
+        .args([
+            "-c",
+            "user.name=Ci Bot",
+            "-c",
+            "user.email=ci@larkspur.example",
+            "-c",
+            "commit.gpgsign=false",
+        ])
         .args(args)
         .current_dir(repo)
         .env("GIT_AUTHOR_DATE", "2025-01-02T03:04:05Z")
@@ -26,10 +33,18 @@ fn repo_with_deleted_token(dir: &Path) -> std::path::PathBuf {
     let repo = dir.join("shipment-api");
     std::fs::create_dir_all(&repo).unwrap();
     git(&repo, &["init", "-q", "-b", "main"]);
-    std::fs::write(repo.join("deploy.yml"), format!("deploy:\n  token: {TOKEN}\n")).unwrap();
+    std::fs::write(
+        repo.join("deploy.yml"),
+        format!("deploy:\n  token: {TOKEN}\n"),
+    )
+    .unwrap();
     git(&repo, &["add", "."]);
     git(&repo, &["commit", "-q", "-m", "add deploy"]);
-    std::fs::write(repo.join("deploy.yml"), "deploy:\n  token: ${GITLAB_TOKEN}\n").unwrap();
+    std::fs::write(
+        repo.join("deploy.yml"),
+        "deploy:\n  token: ${GITLAB_TOKEN}\n",
+    )
+    .unwrap();
     git(&repo, &["commit", "-q", "-am", "use a variable"]);
     repo
 }
@@ -46,26 +61,74 @@ fn a_deleted_token_is_found_in_history_with_the_commit_that_added_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let repo = repo_with_deleted_token(dir.path());
-    let output = nhi(dir.path(), &["secrets", repo.to_str().unwrap(), "--no-store", "--format", "json"]);
-    assert_eq!(output.status.code(), Some(1), "findings fail the run: {}", String::from_utf8_lossy(&output.stderr));
+    let output = nhi(
+        dir.path(),
+        &[
+            "secrets",
+            repo.to_str().unwrap(),
+            "--no-store",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(
+        output.status.code(),
+        Some(1),
+        "findings fail the run: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let report = json(&output);
     let findings = report.as_array().unwrap();
     assert_eq!(findings.len(), 1, "{report}");
     let finding = &findings[0];
-    for field in ["rule", "severity", "path", "line", "commit", "fingerprint", "redacted"] {
+    for field in [
+        "rule",
+        "severity",
+        "path",
+        "line",
+        "commit",
+        "fingerprint",
+        "redacted",
+    ] {
         assert!(!finding[field].is_null(), "no {field}: {finding}");
     }
-    assert!(finding["path"].as_str().unwrap().ends_with("shipment-api/deploy.yml"));
+    assert!(finding["path"]
+        .as_str()
+        .unwrap()
+        .ends_with("shipment-api/deploy.yml"));
     assert_eq!(finding["line"], 2);
     assert_eq!(finding["author"], "Ci Bot <ci@larkspur.example>");
     assert_eq!(finding["at_head"], false);
     assert!(finding.get("secret").is_none());
-    assert!(!String::from_utf8_lossy(&output.stdout).contains(TOKEN), "no plaintext without --show-secrets");
+    assert!(
+        !String::from_utf8_lossy(&output.stdout).contains(TOKEN),
+        "no plaintext without --show-secrets"
+    );
 
-    let shown = nhi(dir.path(), &["secrets", repo.to_str().unwrap(), "--no-store", "--format", "json", "--show-secrets"]);
+    let shown = nhi(
+        dir.path(),
+        &[
+            "secrets",
+            repo.to_str().unwrap(),
+            "--no-store",
+            "--format",
+            "json",
+            "--show-secrets",
+        ],
+    );
     assert_eq!(json(&shown)[0]["secret"], TOKEN);
 
-    let files_only = nhi(dir.path(), &["secrets", repo.to_str().unwrap(), "--no-store", "--no-history", "--format", "json"]);
+    let files_only = nhi(
+        dir.path(),
+        &[
+            "secrets",
+            repo.to_str().unwrap(),
+            "--no-store",
+            "--no-history",
+            "--format",
+            "json",
+        ],
+    );
     assert_eq!(files_only.status.code(), Some(0), "HEAD holds no token");
     assert_eq!(json(&files_only).as_array().unwrap().len(), 0);
 }
@@ -76,21 +139,64 @@ fn working_tree_secrets_sarif_and_nhiignore() {
     let tree = dir.path().join("tree");
     std::fs::create_dir_all(tree.join("fixtures")).unwrap();
     std::fs::write(tree.join("app.env"), format!("GITLAB_TOKEN={TOKEN}\n")).unwrap();
-    std::fs::write(tree.join("fixtures/sample.env"), format!("GITLAB_TOKEN={TOKEN}\n")).unwrap();
-    std::fs::write(tree.join("allowed.env"), format!("GITLAB_TOKEN={TOKEN} # nhi:allow\n")).unwrap();
+    std::fs::write(
+        tree.join("fixtures/sample.env"),
+        format!("GITLAB_TOKEN={TOKEN}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        tree.join("allowed.env"),
+        format!("GITLAB_TOKEN={TOKEN} # nhi:allow\n"),
+    )
+    .unwrap();
 
-    let output = nhi(dir.path(), &["secrets", tree.to_str().unwrap(), "--no-store", "--format", "json"]);
+    let output = nhi(
+        dir.path(),
+        &[
+            "secrets",
+            tree.to_str().unwrap(),
+            "--no-store",
+            "--format",
+            "json",
+        ],
+    );
     let rules = rules_of(&json(&output));
-    assert_eq!(rules.iter().filter(|r| r.starts_with("gitlab")).count(), 2, "{rules:?}");
+    assert_eq!(
+        rules.iter().filter(|r| r.starts_with("gitlab")).count(),
+        2,
+        "{rules:?}"
+    );
     assert!(rules.contains(&"secret-reused".to_string()), "{rules:?}");
 
-    std::fs::write(tree.join(".nhiignore"), "# test data\nfixtures/**\nsecret-reused\n").unwrap();
-    let output = nhi(dir.path(), &["secrets", tree.to_str().unwrap(), "--no-store", "--format", "json"]);
+    std::fs::write(
+        tree.join(".nhiignore"),
+        "# test data\nfixtures/**\nsecret-reused\n",
+    )
+    .unwrap();
+    let output = nhi(
+        dir.path(),
+        &[
+            "secrets",
+            tree.to_str().unwrap(),
+            "--no-store",
+            "--format",
+            "json",
+        ],
+    );
     let report = json(&output);
     assert_eq!(report.as_array().unwrap().len(), 1, "{report}");
     assert!(report[0]["path"].as_str().unwrap().ends_with("app.env"));
 
-    let sarif = json(&nhi(dir.path(), &["secrets", tree.to_str().unwrap(), "--no-store", "--format", "sarif"]));
+    let sarif = json(&nhi(
+        dir.path(),
+        &[
+            "secrets",
+            tree.to_str().unwrap(),
+            "--no-store",
+            "--format",
+            "sarif",
+        ],
+    ));
     assert_eq!(sarif["version"], "2.1.0");
     let result = &sarif["runs"][0]["results"][0];
     assert!(result["ruleId"].as_str().unwrap().starts_with("gitlab"));

@@ -7,7 +7,12 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 fn scan(cwd: &Path, target: &Path, extra: &[&str]) -> std::process::Output {
-    let mut args = vec!["scan", target.to_str().unwrap(), "--as-of", "2026-12-01T00:00:00Z"];
+    let mut args = vec![
+        "scan",
+        target.to_str().unwrap(),
+        "--as-of",
+        "2026-12-01T00:00:00Z",
+    ];
     args.extend_from_slice(extra);
     let output = nhi(cwd, &args);
     assert!(
@@ -24,23 +29,39 @@ fn removing_a_certificate_resolves_its_findings_and_new_shows_what_appeared() {
     let estate = dir.path().join("estate");
     copy_tree(&demo_estate(), &estate);
     scan(dir.path(), &estate, &["--format", "json"]);
-    assert!(dir.path().join(".nhi/nhi.db").exists(), "default store under the current directory");
+    assert!(
+        dir.path().join(".nhi/nhi.db").exists(),
+        "default store under the current directory"
+    );
 
     std::fs::remove_file(estate.join("pki/legacy-billing/billing.pem")).unwrap();
     scan(dir.path(), &estate, &["--format", "json"]);
 
-    let resolved = json(&nhi(dir.path(), &["findings", "--status", "resolved", "--format", "json"]));
+    let resolved = json(&nhi(
+        dir.path(),
+        &["findings", "--status", "resolved", "--format", "json"],
+    ));
     let resolved_rules = rules_of(&resolved);
-    assert!(resolved_rules.contains(&"x509-certificate-expired".to_string()), "{resolved_rules:?}");
+    assert!(
+        resolved_rules.contains(&"x509-certificate-expired".to_string()),
+        "{resolved_rules:?}"
+    );
     assert!(resolved_rules.contains(&"x509-weak-signature".to_string()));
     for finding in resolved.as_array().unwrap() {
         assert_eq!(finding["status"], "resolved");
-        assert!(finding["location"]["path"].as_str().unwrap().ends_with("billing.pem"));
+        assert!(finding["location"]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("billing.pem"));
     }
     let open = json(&nhi(dir.path(), &["findings", "--format", "json"]));
     assert!(!rules_of(&open).contains(&"x509-certificate-expired".to_string()));
     let new = json(&nhi(dir.path(), &["findings", "--new", "--format", "json"]));
-    assert_eq!(new.as_array().unwrap().len(), 0, "the second run added nothing");
+    assert_eq!(
+        new.as_array().unwrap().len(),
+        0,
+        "the second run added nothing"
+    );
 
     // Put a new weak key in: it is what --new shows.
     std::fs::copy(
@@ -52,7 +73,13 @@ fn removing_a_certificate_resolves_its_findings_and_new_shows_what_appeared() {
     let new = json(&nhi(dir.path(), &["findings", "--new", "--format", "json"]));
     assert!(rules_of(&new).contains(&"crypto-weak-key".to_string()));
     for finding in new.as_array().unwrap() {
-        assert!(finding["location"]["path"].as_str().unwrap().ends_with("restored.pem"), "{finding}");
+        assert!(
+            finding["location"]["path"]
+                .as_str()
+                .unwrap()
+                .ends_with("restored.pem"),
+            "{finding}"
+        );
     }
 }
 
@@ -60,15 +87,48 @@ fn removing_a_certificate_resolves_its_findings_and_new_shows_what_appeared() {
 fn a_baseline_suppresses_what_a_previous_report_held() {
     let dir = tempfile::tempdir().unwrap();
     let estate = demo_estate();
-    let first = scan(dir.path(), &estate, &["--format", "json", "--output", "baseline.json", "--no-store"]);
+    let first = scan(
+        dir.path(),
+        &estate,
+        &[
+            "--format",
+            "json",
+            "--output",
+            "baseline.json",
+            "--no-store",
+        ],
+    );
     assert!(first.stdout.is_empty(), "the report went to the file");
-    let again = scan(dir.path(), &estate, &["--format", "json", "--baseline", "baseline.json", "--no-store"]);
+    let again = scan(
+        dir.path(),
+        &estate,
+        &[
+            "--format",
+            "json",
+            "--baseline",
+            "baseline.json",
+            "--no-store",
+        ],
+    );
     assert_eq!(json(&again)["findings"].as_array().unwrap().len(), 0);
     let sarif = scan(dir.path(), &estate, &["--format", "sarif", "--no-store"]);
     std::fs::write(dir.path().join("baseline.sarif"), &sarif.stdout).unwrap();
-    let again = scan(dir.path(), &estate, &["--format", "json", "--baseline", "baseline.sarif", "--no-store"]);
+    let again = scan(
+        dir.path(),
+        &estate,
+        &[
+            "--format",
+            "json",
+            "--baseline",
+            "baseline.sarif",
+            "--no-store",
+        ],
+    );
     assert_eq!(json(&again)["findings"].as_array().unwrap().len(), 0);
-    assert!(!dir.path().join(".nhi").exists(), "--no-store writes no store");
+    assert!(
+        !dir.path().join(".nhi").exists(),
+        "--no-store writes no store"
+    );
 }
 
 #[test]
@@ -76,9 +136,17 @@ fn fail_on_sets_the_exit_status() {
     let dir = tempfile::tempdir().unwrap();
     // The demo's certificates and keys: their worst findings are high.
     let estate = demo_estate().join("pki");
-    let high = scan(dir.path(), &estate, &["--no-store", "--fail-on", "high", "-q"]);
+    let high = scan(
+        dir.path(),
+        &estate,
+        &["--no-store", "--fail-on", "high", "-q"],
+    );
     assert_eq!(high.status.code(), Some(1));
-    let critical = scan(dir.path(), &estate, &["--no-store", "--fail-on", "critical", "-q"]);
+    let critical = scan(
+        dir.path(),
+        &estate,
+        &["--no-store", "--fail-on", "critical", "-q"],
+    );
     assert_eq!(critical.status.code(), Some(0));
 }
 
@@ -95,9 +163,19 @@ fn show_tells_everything_about_one_identity() {
         .expect("the deploy SSH key is an identity");
     let id = deploy_key["id"].as_str().unwrap();
     let shown = nhi(dir.path(), &["show", id]);
-    assert_eq!(shown.status.code(), Some(0), "{}", String::from_utf8_lossy(&shown.stderr));
+    assert_eq!(
+        shown.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&shown.stderr)
+    );
     let text = String::from_utf8_lossy(&shown.stdout);
-    for expected in ["ci/runner/deploy_key", "keys/deploy/id_ed25519", "key-material-reused", "fix:"] {
+    for expected in [
+        "ci/runner/deploy_key",
+        "keys/deploy/id_ed25519",
+        "key-material-reused",
+        "fix:",
+    ] {
         assert!(text.contains(expected), "show lacks {expected}:\n{text}");
     }
     let missing = nhi(dir.path(), &["show", "no-such-thing"]);
@@ -133,9 +211,12 @@ fn ids(report: &serde_json::Value) -> Vec<String> {
 /// The number of recorded runs, after checking the database is sound.
 fn run_count(db: &Path) -> i64 {
     let conn = rusqlite::Connection::open(db).unwrap();
-    let check: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    let check: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
     assert_eq!(check, "ok");
-    conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0)).unwrap()
+    conn.query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
+        .unwrap()
 }
 
 #[test]
@@ -151,7 +232,16 @@ fn sigkill_mid_scan_leaves_the_previous_run_intact() {
     // that time and a little past it, so that some land in the final store write and some after
     // the commit (which of them do depends on the machine; the assertion holds either way).
     let started = std::time::Instant::now();
-    let calibration = nhi(dir.path(), &["scan", heavy.to_str().unwrap(), "-q", "--db", "calibration.db"]);
+    let calibration = nhi(
+        dir.path(),
+        &[
+            "scan",
+            heavy.to_str().unwrap(),
+            "-q",
+            "--db",
+            "calibration.db",
+        ],
+    );
     assert!(calibration.status.success());
     let full = started.elapsed();
 
@@ -160,7 +250,10 @@ fn sigkill_mid_scan_leaves_the_previous_run_intact() {
     let mut runs = run_count(&db);
     let mut committed = 0;
     // Each round removes one more pair of files, so a committed run differs from the one before.
-    for (round, percent) in [5u32, 30, 50, 70, 85, 95, 105, 115, 130].into_iter().enumerate() {
+    for (round, percent) in [5u32, 30, 50, 70, 85, 95, 105, 115, 130]
+        .into_iter()
+        .enumerate()
+    {
         std::fs::remove_file(heavy.join(format!("h0/k{round}"))).unwrap();
         std::fs::remove_file(heavy.join(format!("h0/c{round}.pem"))).unwrap();
         let mut child = Command::new(env!("CARGO_BIN_EXE_nhi"))
@@ -179,14 +272,28 @@ fn sigkill_mid_scan_leaves_the_previous_run_intact() {
         if now != runs {
             // The run committed before the kill: the store holds all of it.
             assert_eq!(now, runs + 1);
-            let fresh = nhi(dir.path(), &["scan", heavy.to_str().unwrap(), "--no-store", "--format", "json", "-q"]);
+            let fresh = nhi(
+                dir.path(),
+                &[
+                    "scan",
+                    heavy.to_str().unwrap(),
+                    "--no-store",
+                    "--format",
+                    "json",
+                    "-q",
+                ],
+            );
             expected = demo.iter().cloned().chain(ids(&json(&fresh))).collect();
             expected.sort();
             expected.dedup();
             runs = now;
             committed += 1;
         }
-        assert_eq!(open_ids(), expected, "after a kill at {percent}% of a scan: all of a run or none");
+        assert_eq!(
+            open_ids(),
+            expected,
+            "after a kill at {percent}% of a scan: all of a run or none"
+        );
     }
     eprintln!("{committed} of 9 killed scans had committed before the kill");
 }

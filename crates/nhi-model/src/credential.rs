@@ -52,7 +52,9 @@ impl CredentialKind {
 }
 
 /// Lifecycle state of a credential as far as the source knows it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum CredentialStatus {
     #[default]
@@ -188,7 +190,11 @@ fn is_none_details(d: &CredentialDetails) -> bool {
 
 impl Credential {
     /// A new credential with only the required fields set.
-    pub fn new(id: impl Into<String>, kind: CredentialKind, fingerprint: impl Into<String>) -> Self {
+    pub fn new(
+        id: impl Into<String>,
+        kind: CredentialKind,
+        fingerprint: impl Into<String>,
+    ) -> Self {
         Credential {
             id: id.into(),
             kind,
@@ -239,7 +245,11 @@ impl Credential {
 
     /// Distinct file paths this credential was seen at.
     pub fn paths(&self) -> Vec<&str> {
-        let mut paths: Vec<&str> = self.locations.iter().filter_map(|l| l.path.as_deref()).collect();
+        let mut paths: Vec<&str> = self
+            .locations
+            .iter()
+            .filter_map(|l| l.path.as_deref())
+            .collect();
         paths.sort_unstable();
         paths.dedup();
         paths

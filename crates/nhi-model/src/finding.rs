@@ -64,7 +64,7 @@ pub fn finding_id(rule: &str, subjects: &[String], location: Option<&Location>) 
         match subject.find(KEYED_MARK) {
             Some(at) => {
                 keyed = true;
-                hasher.update(subject[..at].as_bytes());
+                hasher.update(&subject.as_bytes()[..at]);
             }
             None => {
                 hasher.update(subject.as_bytes());
@@ -72,7 +72,12 @@ pub fn finding_id(rule: &str, subjects: &[String], location: Option<&Location>) 
         }
     }
     if let Some(location) = location {
-        for part in [&location.path, &location.commit, &location.account, &location.cluster] {
+        for part in [
+            &location.path,
+            &location.commit,
+            &location.account,
+            &location.cluster,
+        ] {
             hasher.update(b"\x01");
             hasher.update(part.as_deref().unwrap_or("").as_bytes());
         }
@@ -101,10 +106,23 @@ mod tests {
     #[test]
     fn id_does_not_depend_on_the_fingerprint_key() {
         let at = |line| Location::file("app/.env", Some(line));
-        let with_key = |fp: &str| vec![format!("api-token:fp1:{fp}"), "host:account:web/deploy".to_string()];
+        let with_key = |fp: &str| {
+            vec![
+                format!("api-token:fp1:{fp}"),
+                "host:account:web/deploy".to_string(),
+            ]
+        };
         let a = finding_id("r", &with_key("aaaa"), Some(&at(3)));
-        assert_eq!(a, finding_id("r", &with_key("bbbb"), Some(&at(3))), "another store's key");
-        assert_ne!(a, finding_id("r", &with_key("aaaa"), Some(&at(4))), "two secrets in one file");
+        assert_eq!(
+            a,
+            finding_id("r", &with_key("bbbb"), Some(&at(3))),
+            "another store's key"
+        );
+        assert_ne!(
+            a,
+            finding_id("r", &with_key("aaaa"), Some(&at(4))),
+            "two secrets in one file"
+        );
     }
 }
 

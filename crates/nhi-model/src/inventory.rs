@@ -82,8 +82,14 @@ impl Inventory {
 
     /// Fold a whole other inventory into this one.
     pub fn absorb(&mut self, other: Inventory) {
-        other.identities.into_values().for_each(|i| self.add_identity(i));
-        other.credentials.into_values().for_each(|c| self.add_credential(c));
+        other
+            .identities
+            .into_values()
+            .for_each(|i| self.add_identity(i));
+        other
+            .credentials
+            .into_values()
+            .for_each(|c| self.add_credential(c));
         self.grants.extend(other.grants);
         self.edges.extend(other.edges);
     }
@@ -107,14 +113,22 @@ mod tests {
         let mut a = Credential::new("private-key:abc", CredentialKind::PrivateKey, "fp");
         a.locations.push(Location::file("a/key.pem", Some(1)));
         let mut b = a.clone();
-        b.locations = vec![Location::file("b/key.pem", Some(1)), Location::file("a/key.pem", Some(1))];
+        b.locations = vec![
+            Location::file("b/key.pem", Some(1)),
+            Location::file("a/key.pem", Some(1)),
+        ];
         b.identity = Some("x509:certificate:cn=api".into());
         inv.add_credential(a);
         inv.add_credential(b);
         let merged = &inv.credentials["private-key:abc"];
         assert_eq!(merged.paths(), vec!["a/key.pem", "b/key.pem"]);
         assert_eq!(merged.identity.as_deref(), Some("x509:certificate:cn=api"));
-        inv.add_identity(Identity::new("x509:certificate:cn=api", IdentityKind::Certificate, "x509", "api"));
+        inv.add_identity(Identity::new(
+            "x509:certificate:cn=api",
+            IdentityKind::Certificate,
+            "x509",
+            "api",
+        ));
         assert_eq!(inv.credentials_of("x509:certificate:cn=api").count(), 1);
     }
 }

@@ -50,7 +50,9 @@ impl FromStr for Severity {
         Severity::ALL_DESCENDING
             .into_iter()
             .find(|sev| sev.as_str().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown severity '{s}' (expected critical, high, medium, low or info)"))
+            .ok_or_else(|| {
+                format!("unknown severity '{s}' (expected critical, high, medium, low or info)")
+            })
     }
 }
 

@@ -106,7 +106,11 @@ mod tests {
     fn windows_stop_at_line_ends_and_flag_caps() {
         let hay = b"first line\nsecond token=abc\nthird";
         let w = window(hay, 18, 23, 0, false);
-        assert_eq!(&hay[w.range.clone()], b"second token=abc\n", "the line with its newline");
+        assert_eq!(
+            &hay[w.range.clone()],
+            b"second token=abc\n",
+            "the line with its newline"
+        );
         assert!(!w.cut_start && !w.cut_end);
         let long = vec![b'a'; 5000];
         let w = window(&long, 2500, 2505, 0, false);

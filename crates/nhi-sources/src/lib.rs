@@ -35,7 +35,9 @@ use nhi_model::{Fingerprinter, Inventory};
 pub use registry::sources;
 pub use secrets::{builtin_secrets, SecretsSource};
 pub use secrets_history::{prefer_history_locations, scan_history_secrets};
-pub use walk::{scan_paths, scan_paths_with, ScanOptions, ScanOutcome, ScanProgress, DEFAULT_MAX_FILE_SIZE};
+pub use walk::{
+    scan_paths, scan_paths_with, ScanOptions, ScanOutcome, ScanProgress, DEFAULT_MAX_FILE_SIZE,
+};
 
 /// One file as a source sees it.
 pub struct SourceFile<'a> {

@@ -42,7 +42,12 @@ impl SecretsSource {
         self.scanner.rules()
     }
 
-    fn credential(&self, found: &SecretMatch, file: &SourceFile, ctx: &SourceContext) -> Credential {
+    fn credential(
+        &self,
+        found: &SecretMatch,
+        file: &SourceFile,
+        ctx: &SourceContext,
+    ) -> Credential {
         let rule = found.rule;
         let kind = rule.credential_kind();
         let fingerprint = ctx.fingerprinter.fingerprint(found.secret);
@@ -77,7 +82,9 @@ impl SecretsSource {
         );
         if self.reveal {
             let plaintext = String::from_utf8_lossy(found.secret).into_owned();
-            credential.attributes.insert("plaintext".into(), plaintext.into());
+            credential
+                .attributes
+                .insert("plaintext".into(), plaintext.into());
         }
         credential
     }
@@ -89,7 +96,9 @@ fn public_key_id(kind: CredentialKind, secret: &[u8]) -> Option<&str> {
     let text = std::str::from_utf8(secret).ok()?;
     let is_key_id = text.len() == 20
         && ["AKIA", "ASIA"].iter().any(|p| text.starts_with(p))
-        && text.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit());
     (kind == CredentialKind::AccessKey && is_key_id).then_some(text)
 }
 
@@ -104,7 +113,8 @@ impl Source for SecretsSource {
 
     fn read(&self, file: &SourceFile, ctx: &SourceContext, out: &mut Discovery) {
         self.scanner.scan(file.bytes, |found| {
-            out.inventory.add_credential(self.credential(&found, file, ctx));
+            out.inventory
+                .add_credential(self.credential(&found, file, ctx));
         });
     }
 }
@@ -118,10 +128,15 @@ mod tests {
     fn a_leaked_token_becomes_a_credential_without_its_plaintext() {
         let source = builtin_secrets();
         let fingerprinter = Fingerprinter::new([3; 32]);
-        let ctx = SourceContext { fingerprinter: &fingerprinter };
+        let ctx = SourceContext {
+            fingerprinter: &fingerprinter,
+        };
         let token = "glpat-Zx8Yw7Vu6Ts5Rq4Po3Nm";
         let text = format!("deploy:\n  token: {token}\n");
-        let file = SourceFile { path: "ci/deploy.yml", bytes: text.as_bytes() };
+        let file = SourceFile {
+            path: "ci/deploy.yml",
+            bytes: text.as_bytes(),
+        };
         let mut out = Discovery::default();
         source.read(&file, &ctx, &mut out);
         let credentials: Vec<&Credential> = out.inventory.credentials.values().collect();
@@ -130,6 +145,9 @@ mod tests {
         assert_eq!(found.locations[0].line, Some(2));
         let json = serde_json::to_string(found).unwrap();
         assert!(!json.contains(token), "no plaintext: {json}");
-        assert!(found.attributes["secret"]["rule"].as_str().unwrap().starts_with("gitlab"));
+        assert!(found.attributes["secret"]["rule"]
+            .as_str()
+            .unwrap()
+            .starts_with("gitlab"));
     }
 }

@@ -33,20 +33,30 @@ pub fn scan_history_secrets(
                 location.author = Some(blob.author.clone());
                 location.committed = Some(blob.committed);
             }
-            let at_head = credential.attributes.entry("at_head".to_string()).or_insert(false.into());
+            let at_head = credential
+                .attributes
+                .entry("at_head".to_string())
+                .or_insert(false.into());
             if blob.at_head {
                 *at_head = true.into();
             }
         }
-        let mut all = found.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut all = found
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         all.inventory.absorb(discovery.inventory);
     });
-    let mut discovery = found.into_inner().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let mut discovery = found
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
     for error in &outcome.errors {
         discovery.errors.push(SourceError::new(
             error.repository.clone(),
             None,
-            error.to_string().trim_start_matches(&format!("{}: ", error.repository)).to_string(),
+            error
+                .to_string()
+                .trim_start_matches(&format!("{}: ", error.repository))
+                .to_string(),
         ));
     }
     (discovery, outcome)

@@ -122,7 +122,12 @@ fn display(path: &Path) -> String {
     path.to_string_lossy().into_owned()
 }
 
-fn collect_files(root: &Path, exclude: &[PathBuf], files: &mut Vec<PathBuf>, outcome: &mut ScanOutcome) {
+fn collect_files(
+    root: &Path,
+    exclude: &[PathBuf],
+    files: &mut Vec<PathBuf>,
+    outcome: &mut ScanOutcome,
+) {
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -148,19 +153,27 @@ fn collect_files(root: &Path, exclude: &[PathBuf], files: &mut Vec<PathBuf>, out
                 Ok(meta) if meta.is_file() => {}
                 Ok(_) => continue, // a link to a directory or a special file: not descended
                 Err(err) if err.raw_os_error() == Some(40) => {
-                    outcome.errors.push(SourceError::new(display(path), None, "symbolic link loop"));
+                    outcome.errors.push(SourceError::new(
+                        display(path),
+                        None,
+                        "symbolic link loop",
+                    ));
                     continue;
                 }
                 Err(err) if err.kind() == io::ErrorKind::NotFound => {
-                    outcome
-                        .warnings
-                        .push(SourceError::new(display(path), None, "dangling symbolic link"));
+                    outcome.warnings.push(SourceError::new(
+                        display(path),
+                        None,
+                        "dangling symbolic link",
+                    ));
                     continue;
                 }
                 Err(err) => {
-                    outcome
-                        .errors
-                        .push(SourceError::new(display(path), None, format!("cannot follow link: {err}")));
+                    outcome.errors.push(SourceError::new(
+                        display(path),
+                        None,
+                        format!("cannot follow link: {err}"),
+                    ));
                     continue;
                 }
             }
@@ -205,10 +218,11 @@ fn read_one(
             return result;
         }
         Err(err) => {
-            result
-                .discovery
-                .errors
-                .push(SourceError::new(shown, None, format!("cannot read: {err}")));
+            result.discovery.errors.push(SourceError::new(
+                shown,
+                None,
+                format!("cannot read: {err}"),
+            ));
             return result;
         }
     };
@@ -272,13 +286,18 @@ mod tests {
         std::os::unix::fs::symlink("missing", dir.join("dangling")).unwrap();
 
         let outcome = scan(&dir, 1024);
-        assert_eq!(outcome.files_read, 2, "a.txt and big.bin (skipped) are visited");
+        assert_eq!(
+            outcome.files_read, 2,
+            "a.txt and big.bin (skipped) are visited"
+        );
         assert_eq!(outcome.bytes_read, 5);
         let errors: Vec<String> = outcome.errors.iter().map(|e| e.to_string()).collect();
         assert_eq!(errors.len(), 2, "{errors:?}");
         assert!(errors.iter().all(|e| e.contains("symbolic link loop")));
         let warnings: Vec<String> = outcome.warnings.iter().map(|e| e.to_string()).collect();
-        assert!(warnings.iter().any(|w| w.contains("big.bin") && w.contains("--max-file-size")));
+        assert!(warnings
+            .iter()
+            .any(|w| w.contains("big.bin") && w.contains("--max-file-size")));
         assert!(warnings.iter().any(|w| w.contains("dangling")));
         fs::remove_dir_all(&dir).unwrap();
     }

@@ -185,10 +185,16 @@ fn the_same_blob_on_two_branches_is_visited_once_with_the_older_commit() {
     fx.commit(&repo, "newer branch adds the same key");
     fx.git(&repo, &["checkout", "-q", "main"]);
 
+    let (loose, _) = scan_default(&repo);
+    fx.git(&repo, &["repack", "-adq"]);
     for _ in 0..3 {
         let (visits, outcome) = scan_default(&repo);
         assert_clean(&outcome);
         assert_eq!(outcome.commits, 3);
+        assert_eq!(
+            visits, loose,
+            "packed objects give the same walk as loose ones"
+        );
         let secret = visit_of(&visits, SECRET);
         assert_eq!(
             (secret.commit.as_str(), secret.path.as_str()),

@@ -222,13 +222,13 @@ fn ssh_fixtures_give_the_exact_inventory() {
     assert_eq!(
         credential_lines(inventory),
         [
-            format!("ssh-authorized-key:SHA256:7R0jd+du8tu3Lchfy7qKKuDb3xN3uwHvI/G6svaqavk:ssh/authorized_keys_mixed | ssh-authorized-key | ssh:key:SHA256:7R0jd+du8tu3Lchfy7qKKuDb3xN3uwHvI/G6svaqavk | ssh/authorized_keys_mixed:3 | Ed25519/256/- enc=None"),
+            "ssh-authorized-key:SHA256:7R0jd+du8tu3Lchfy7qKKuDb3xN3uwHvI/G6svaqavk:ssh/authorized_keys_mixed | ssh-authorized-key | ssh:key:SHA256:7R0jd+du8tu3Lchfy7qKKuDb3xN3uwHvI/G6svaqavk | ssh/authorized_keys_mixed:3 | Ed25519/256/- enc=None".to_string(),
             format!("ssh-authorized-key:{DEPLOY_KEY}:alice | ssh-authorized-key | {deploy} | ssh/home/alice/.ssh/authorized_keys:1 | Ed25519/256/- enc=None"),
             format!("ssh-authorized-key:{DEPLOY_KEY}:deploy | ssh-authorized-key | {deploy} | ssh/home/deploy/.ssh/authorized_keys:1 | Ed25519/256/- enc=None"),
             format!("ssh-authorized-key:{DEPLOY_KEY}:ssh/authorized_keys_mixed | ssh-authorized-key | {deploy} | ssh/authorized_keys_mixed:2 | Ed25519/256/- enc=None"),
             format!("ssh-authorized-key:{ALICE_KEY}:alice | ssh-authorized-key | {alice} | ssh/home/alice/.ssh/authorized_keys:2 | Rsa/3072/- enc=None"),
-            format!("ssh-authorized-key:SHA256:YYa4Z0+5IULb/RpyUYUXas8cBzROXLUx2m2dfqJEhIk:ssh/authorized_keys_mixed | ssh-authorized-key | ssh:key:SHA256:YYa4Z0+5IULb/RpyUYUXas8cBzROXLUx2m2dfqJEhIk | ssh/authorized_keys_mixed:5 | Ecdsa/256/P-256 enc=None"),
-            format!("ssh-authorized-key:SHA256:l5dtenl7uPVC9RYcwI/rhwlwj4+KFSuPwLxocr8uDGg:ssh/authorized_keys_mixed | ssh-authorized-key | ssh:key:SHA256:l5dtenl7uPVC9RYcwI/rhwlwj4+KFSuPwLxocr8uDGg | ssh/authorized_keys_mixed:6 | Rsa/1024/- enc=None"),
+            "ssh-authorized-key:SHA256:YYa4Z0+5IULb/RpyUYUXas8cBzROXLUx2m2dfqJEhIk:ssh/authorized_keys_mixed | ssh-authorized-key | ssh:key:SHA256:YYa4Z0+5IULb/RpyUYUXas8cBzROXLUx2m2dfqJEhIk | ssh/authorized_keys_mixed:5 | Ecdsa/256/P-256 enc=None".to_string(),
+            "ssh-authorized-key:SHA256:l5dtenl7uPVC9RYcwI/rhwlwj4+KFSuPwLxocr8uDGg:ssh/authorized_keys_mixed | ssh-authorized-key | ssh:key:SHA256:l5dtenl7uPVC9RYcwI/rhwlwj4+KFSuPwLxocr8uDGg | ssh/authorized_keys_mixed:6 | Rsa/1024/- enc=None".to_string(),
             format!("ssh-private-key:{DEPLOY_KEY} | ssh-private-key | {deploy} | ssh/id_ed25519:1 | Ed25519/256/- enc=Some(false)"),
             format!("ssh-private-key:{ALICE_KEY} | ssh-private-key | {alice} | ssh/id_rsa_encrypted:1 | Rsa/3072/- enc=Some(true)"),
         ]

@@ -15,7 +15,11 @@ pub(crate) fn login_roles<'a>(
 
 /// A boolean attribute, false when absent.
 pub(crate) fn flag(identity: &Identity, key: &str) -> bool {
-    identity.attributes.get(key).and_then(Value::as_bool).unwrap_or(false)
+    identity
+        .attributes
+        .get(key)
+        .and_then(Value::as_bool)
+        .unwrap_or(false)
 }
 
 /// A list attribute, empty when absent.
@@ -31,7 +35,9 @@ pub(crate) fn list<'a>(identity: &'a Identity, key: &str) -> &'a [Value] {
 /// Whether a session's client program is one people type into.
 pub(crate) fn is_interactive(application_name: &str) -> bool {
     let name = application_name.to_ascii_lowercase();
-    INTERACTIVE_CLIENTS.iter().any(|client| name.starts_with(client))
+    INTERACTIVE_CLIENTS
+        .iter()
+        .any(|client| name.starts_with(client))
 }
 
 /// Distinct application names of the role's non-interactive sessions.

@@ -1,7 +1,9 @@
 //! The PostgreSQL rules. Each finding's subjects are the role identity (and its password
 //! credential where the rule is about the password).
 
-use super::facts::{applications, client_addresses, flag, is_service_role, list, login_roles, observed_since};
+use super::facts::{
+    applications, client_addresses, flag, is_service_role, list, login_roles, observed_since,
+};
 use crate::{AnalysisContext, RiskRule, RuleExample};
 use nhi_model::{
     Finding, Identity, IdentityKind, Inventory, Location, OwaspNhi, RuleKind, RuleMeta, Severity,
@@ -38,7 +40,13 @@ fn server_location(role: &Identity) -> Option<Location> {
 }
 
 fn finding(meta: &RuleMeta, role: &Identity, title: String, evidence: Value) -> Finding {
-    Finding::new(meta, title, vec![role.id.clone()], server_location(role), evidence)
+    Finding::new(
+        meta,
+        title,
+        vec![role.id.clone()],
+        server_location(role),
+        evidence,
+    )
 }
 
 /// A login role named `name` on server `db:5432` with the given attributes (for examples).
@@ -49,7 +57,9 @@ fn role(name: &str, attributes: Value) -> Identity {
         "postgres",
         name,
     );
-    identity.attributes.insert("server".into(), json!("db:5432"));
+    identity
+        .attributes
+        .insert("server".into(), json!("db:5432"));
     identity.attributes.insert("can_login".into(), json!(true));
     if let Value::Object(map) = attributes {
         identity.attributes.extend(map);
@@ -104,7 +114,11 @@ impl RiskRule for ServiceRoleSuperuser {
 
     fn examples(&self) -> Vec<RuleExample> {
         vec![
-            example("application role with superuser", true, vec![role("billing_app", json!({"superuser": true}))]),
+            example(
+                "application role with superuser",
+                true,
+                vec![role("billing_app", json!({"superuser": true}))],
+            ),
             example(
                 "bootstrap superuser used by an application",
                 true,
@@ -123,8 +137,16 @@ impl RiskRule for ServiceRoleSuperuser {
                            "sessions": [{"application_name": "psql", "client_addr": null}]}),
                 )],
             ),
-            example("application role without superuser", false, vec![role("billing_app", json!({"superuser": false}))]),
-            example("a person's superuser role", false, vec![role("alice.smith", json!({"superuser": true}))]),
+            example(
+                "application role without superuser",
+                false,
+                vec![role("billing_app", json!({"superuser": false}))],
+            ),
+            example(
+                "a person's superuser role",
+                false,
+                vec![role("alice.smith", json!({"superuser": true}))],
+            ),
         ]
     }
 }
@@ -148,7 +170,9 @@ impl RiskRule for PasswordNeverExpires {
 
     fn evaluate(&self, inventory: &Inventory, _ctx: &AnalysisContext) -> Vec<Finding> {
         login_roles(inventory.identities.values())
-            .filter(|role| role.attributes.get("password_set").and_then(Value::as_bool) == Some(true))
+            .filter(|role| {
+                role.attributes.get("password_set").and_then(Value::as_bool) == Some(true)
+            })
             .filter(|role| {
                 let until = role.attributes.get("valid_until").and_then(Value::as_str);
                 until.is_none_or(|u| u.eq_ignore_ascii_case("infinity"))
@@ -160,7 +184,13 @@ impl RiskRule for PasswordNeverExpires {
                     format!("Password of role {} never expires", role.name),
                     json!({"role": role.name, "valid_until": role.attributes.get("valid_until")}),
                 );
-                f.subjects.insert(0, format!("postgres-password:{}", role.id.trim_start_matches("postgres:role:")));
+                f.subjects.insert(
+                    0,
+                    format!(
+                        "postgres-password:{}",
+                        role.id.trim_start_matches("postgres:role:")
+                    ),
+                );
                 f
             })
             .collect()
@@ -168,15 +198,40 @@ impl RiskRule for PasswordNeverExpires {
 
     fn examples(&self) -> Vec<RuleExample> {
         vec![
-            example("password, no VALID UNTIL", true, vec![role("etl", json!({"password_set": true, "valid_until": null}))]),
-            example("password valid until infinity", true, vec![role("etl", json!({"password_set": true, "valid_until": "infinity"}))]),
+            example(
+                "password, no VALID UNTIL",
+                true,
+                vec![role(
+                    "etl",
+                    json!({"password_set": true, "valid_until": null}),
+                )],
+            ),
+            example(
+                "password valid until infinity",
+                true,
+                vec![role(
+                    "etl",
+                    json!({"password_set": true, "valid_until": "infinity"}),
+                )],
+            ),
             example(
                 "password that expires",
                 false,
-                vec![role("etl", json!({"password_set": true, "valid_until": "2026-03-01 00:00:00+00"}))],
+                vec![role(
+                    "etl",
+                    json!({"password_set": true, "valid_until": "2026-03-01 00:00:00+00"}),
+                )],
             ),
-            example("no password (certificate or peer auth)", false, vec![role("etl", json!({"password_set": false}))]),
-            example("password state unknown", false, vec![role("etl", json!({"password_set": null}))]),
+            example(
+                "no password (certificate or peer auth)",
+                false,
+                vec![role("etl", json!({"password_set": false}))],
+            ),
+            example(
+                "password state unknown",
+                false,
+                vec![role("etl", json!({"password_set": null}))],
+            ),
         ]
     }
 }
@@ -224,11 +279,18 @@ impl RiskRule for TrustAuthentication {
             }
             let network = trusting.iter().any(|r| is_network(r));
             let lines: Vec<i64> = trusting.iter().map(|r| line_of(r)).collect();
-            let reach = if network { "over the network" } else { "from local OS users" };
+            let reach = if network {
+                "over the network"
+            } else {
+                "from local OS users"
+            };
             let mut f = finding(
                 &TRUST,
                 role,
-                format!("Role {} can log in without a password {reach} (pg_hba.conf line {})", role.name, lines[0]),
+                format!(
+                    "Role {} can log in without a password {reach} (pg_hba.conf line {})",
+                    role.name, lines[0]
+                ),
                 json!({"role": role.name, "pg_hba_lines": trusting}),
             );
             if network {
@@ -242,13 +304,31 @@ impl RiskRule for TrustAuthentication {
     fn examples(&self) -> Vec<RuleExample> {
         let rule = |kind: &str, method: &str| json!([{"line": 3, "type": kind, "method": method, "address": "0.0.0.0"}]);
         vec![
-            example("host trust", true, vec![role("etl", json!({"auth_rules": rule("host", "trust")}))]),
-            example("local trust", true, vec![role("etl", json!({"auth_rules": rule("local", "trust")}))]),
-            example("scram", false, vec![role("etl", json!({"auth_rules": rule("host", "scram-sha-256")}))]),
+            example(
+                "host trust",
+                true,
+                vec![role("etl", json!({"auth_rules": rule("host", "trust")}))],
+            ),
+            example(
+                "local trust",
+                true,
+                vec![role("etl", json!({"auth_rules": rule("local", "trust")}))],
+            ),
+            example(
+                "scram",
+                false,
+                vec![role(
+                    "etl",
+                    json!({"auth_rules": rule("host", "scram-sha-256")}),
+                )],
+            ),
             example(
                 "trust on a role that cannot log in",
                 false,
-                vec![role("readers", json!({"can_login": false, "auth_rules": rule("host", "trust")}))],
+                vec![role(
+                    "readers",
+                    json!({"can_login": false, "auth_rules": rule("host", "trust")}),
+                )],
             ),
         ]
     }
@@ -275,7 +355,9 @@ impl RiskRule for CleartextPasswordAuth {
         login_roles(inventory.identities.values())
             .filter_map(|role| {
                 let lines: Vec<&Value> = rules_with_method(role, "password")
-                    .filter(|r| r.get("type").and_then(Value::as_str) != Some("hostssl") && is_network(r))
+                    .filter(|r| {
+                        r.get("type").and_then(Value::as_str) != Some("hostssl") && is_network(r)
+                    })
                     .collect();
                 let first = lines.first()?;
                 Some(finding(
@@ -295,10 +377,35 @@ impl RiskRule for CleartextPasswordAuth {
     fn examples(&self) -> Vec<RuleExample> {
         let rule = |kind: &str, method: &str| json!([{"line": 7, "type": kind, "method": method}]);
         vec![
-            example("host password", true, vec![role("etl", json!({"auth_rules": rule("host", "password")}))]),
-            example("hostssl password", false, vec![role("etl", json!({"auth_rules": rule("hostssl", "password")}))]),
-            example("local password", false, vec![role("etl", json!({"auth_rules": rule("local", "password")}))]),
-            example("host scram", false, vec![role("etl", json!({"auth_rules": rule("host", "scram-sha-256")}))]),
+            example(
+                "host password",
+                true,
+                vec![role("etl", json!({"auth_rules": rule("host", "password")}))],
+            ),
+            example(
+                "hostssl password",
+                false,
+                vec![role(
+                    "etl",
+                    json!({"auth_rules": rule("hostssl", "password")}),
+                )],
+            ),
+            example(
+                "local password",
+                false,
+                vec![role(
+                    "etl",
+                    json!({"auth_rules": rule("local", "password")}),
+                )],
+            ),
+            example(
+                "host scram",
+                false,
+                vec![role(
+                    "etl",
+                    json!({"auth_rules": rule("host", "scram-sha-256")}),
+                )],
+            ),
         ]
     }
 }
@@ -325,7 +432,8 @@ impl RiskRule for RoleUnused {
 
     fn evaluate(&self, inventory: &Inventory, ctx: &AnalysisContext) -> Vec<Finding> {
         let watched_long_enough = |role: &&Identity| {
-            observed_since(role).is_some_and(|since| (ctx.now - since).num_days() >= UNUSED_AFTER_DAYS)
+            observed_since(role)
+                .is_some_and(|since| (ctx.now - since).num_days() >= UNUSED_AFTER_DAYS)
         };
         login_roles(inventory.identities.values())
             .filter(|role| role.last_used.is_none() && !flag(role, "bootstrap_superuser"))
@@ -352,9 +460,21 @@ impl RiskRule for RoleUnused {
         let mut used = role("reporting", json!({"observed_since": ago(60)}));
         used.last_used = Some(now - chrono::Duration::days(2));
         vec![
-            example("watched 60 days, never connected", true, vec![role("old_etl", json!({"observed_since": ago(60)}))]),
-            example("watched 3 days only", false, vec![role("new_etl", json!({"observed_since": ago(3)}))]),
-            example("first seen in this scan", false, vec![role("new_etl", json!({}))]),
+            example(
+                "watched 60 days, never connected",
+                true,
+                vec![role("old_etl", json!({"observed_since": ago(60)}))],
+            ),
+            example(
+                "watched 3 days only",
+                false,
+                vec![role("new_etl", json!({"observed_since": ago(3)}))],
+            ),
+            example(
+                "first seen in this scan",
+                false,
+                vec![role("new_etl", json!({}))],
+            ),
             example("connected two days ago", false, vec![used]),
         ]
     }
@@ -412,22 +532,37 @@ impl RiskRule for RoleSharedByApplications {
             example(
                 "two applications",
                 true,
-                vec![role("app", sessions(&[("billing-api", None), ("invoice-worker", None)]))],
+                vec![role(
+                    "app",
+                    sessions(&[("billing-api", None), ("invoice-worker", None)]),
+                )],
             ),
             example(
                 "one application from two hosts",
                 true,
-                vec![role("app", sessions(&[("", Some("10.0.0.5")), ("", Some("10.0.9.9"))]))],
+                vec![role(
+                    "app",
+                    sessions(&[("", Some("10.0.0.5")), ("", Some("10.0.9.9"))]),
+                )],
             ),
             example(
                 "one application, several connections from one host",
                 false,
-                vec![role("app", sessions(&[("billing-api", Some("10.0.0.5")), ("billing-api", Some("10.0.0.5"))]))],
+                vec![role(
+                    "app",
+                    sessions(&[
+                        ("billing-api", Some("10.0.0.5")),
+                        ("billing-api", Some("10.0.0.5")),
+                    ]),
+                )],
             ),
             example(
                 "an application and a person's psql",
                 false,
-                vec![role("app", sessions(&[("billing-api", None), ("psql", None)]))],
+                vec![role(
+                    "app",
+                    sessions(&[("billing-api", None), ("psql", None)]),
+                )],
             ),
         ]
     }

@@ -196,7 +196,10 @@ impl RiskRule for UnencryptedPrivateKey {
                 } else {
                     "private key"
                 };
-                let title = format!("Unencrypted {what} ({}) readable by anyone who can read the file", key_label(key));
+                let title = format!(
+                    "Unencrypted {what} ({}) readable by anyone who can read the file",
+                    key_label(key)
+                );
                 let evidence = json!({"algorithm": key.algorithm, "bits": key.bits, "redacted": credential.redacted});
                 findings.push(finding_about(
                     &UNENCRYPTED,

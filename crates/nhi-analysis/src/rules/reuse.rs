@@ -35,7 +35,9 @@ impl RiskRule for KeyMaterialReused {
             .credentials
             .values()
             // Keys the secrets engine matched are `secret-reused`'s to report.
-            .filter(|c| is_private_key(c) && !c.attributes.contains_key("secret") && c.paths().len() > 1)
+            .filter(|c| {
+                is_private_key(c) && !c.attributes.contains_key("secret") && c.paths().len() > 1
+            })
             .map(|key| {
                 let paths = key.paths();
                 let title = format!(

@@ -34,7 +34,8 @@ pub fn apply_baseline(
     let Some(path) = &common.baseline else {
         return Ok(findings);
     };
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read baseline {}", path.display()))?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read baseline {}", path.display()))?;
     let known: HashSet<String> = nhi_report::load_baseline(&bytes)
         .with_context(|| format!("cannot use baseline {}", path.display()))?;
     Ok(findings

@@ -45,7 +45,9 @@ pub fn run(common: &CommonArgs, args: &PathsArgs) -> anyhow::Result<Status> {
                 writeln!(output.writer())?;
             }
         }
-        OutputFormat::Table => output.writer().write_all(describe(&paths, graph, &target).as_bytes())?,
+        OutputFormat::Table => output
+            .writer()
+            .write_all(describe(&paths, graph, &target).as_bytes())?,
         other => bail!("`nhi paths` prints table, json or jsonl, not {other:?}"),
     }
     output.finish()?;
@@ -65,7 +67,11 @@ fn node_id(inventory: &nhi_model::Inventory, wanted: &str) -> String {
     wanted.to_string()
 }
 
-fn find_paths<'a>(graph: &'a IdentityGraph, starts: &[&'a str], target: &PathTarget) -> Vec<AttackPath<'a>> {
+fn find_paths<'a>(
+    graph: &'a IdentityGraph,
+    starts: &[&'a str],
+    target: &PathTarget,
+) -> Vec<AttackPath<'a>> {
     starts
         .iter()
         .filter(|start| !matches!(target, PathTarget::Admin) || graph.admin_reason(start).is_none())
@@ -95,7 +101,13 @@ fn describe(paths: &[AttackPath], graph: &IdentityGraph, target: &PathTarget) ->
         graph.admins().len()
     );
     for path in paths {
-        let _ = writeln!(out, "{} -> {} in {} step(s)", path.from, path.to, path.steps.len());
+        let _ = writeln!(
+            out,
+            "{} -> {} in {} step(s)",
+            path.from,
+            path.to,
+            path.steps.len()
+        );
         for (i, step) in path.steps.iter().enumerate() {
             let _ = writeln!(out, "  {}. {}", i + 1, describe_step(step));
         }

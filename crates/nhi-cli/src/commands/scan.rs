@@ -21,7 +21,8 @@ pub fn run(common: &CommonArgs, args: &ScanArgs) -> anyhow::Result<Status> {
     let mut store = if args.no_store {
         Store::open_in_memory().context("cannot open in-memory store")?
     } else {
-        Store::open(&common.db).with_context(|| format!("cannot open store {}", common.db.display()))?
+        Store::open(&common.db)
+            .with_context(|| format!("cannot open store {}", common.db.display()))?
     };
     let fingerprinter = store.fingerprinter();
 
@@ -114,7 +115,13 @@ pub fn run(common: &CommonArgs, args: &ScanArgs) -> anyhow::Result<Status> {
         ),
     );
     if !outcome.errors.is_empty() {
-        note(common, format!("nhi: {} input(s) could not be read (see errors above)", outcome.errors.len()));
+        note(
+            common,
+            format!(
+                "nhi: {} input(s) could not be read (see errors above)",
+                outcome.errors.len()
+            ),
+        );
     }
     Ok(Status::of_run(
         tracked.iter().map(|f| f.finding.severity),
@@ -183,7 +190,10 @@ impl Targets {
     /// Paths as given and databases with their passwords redacted: what a run records.
     fn shown(&self) -> Vec<String> {
         let paths = self.paths.iter().map(|p| p.to_string_lossy().into_owned());
-        let databases = self.databases.iter().map(|d| nhi_sources::postgres::redact_dsn(d));
+        let databases = self
+            .databases
+            .iter()
+            .map(|d| nhi_sources::postgres::redact_dsn(d));
         paths.chain(databases).collect()
     }
 
@@ -194,8 +204,17 @@ impl Targets {
         let mut roots: Vec<String> = self
             .paths
             .iter()
-            .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()).to_string_lossy().into_owned())
-            .chain(self.databases.iter().map(|d| nhi_sources::postgres::redact_dsn(d)))
+            .map(|p| {
+                std::fs::canonicalize(p)
+                    .unwrap_or_else(|_| p.clone())
+                    .to_string_lossy()
+                    .into_owned()
+            })
+            .chain(
+                self.databases
+                    .iter()
+                    .map(|d| nhi_sources::postgres::redact_dsn(d)),
+            )
             .collect();
         roots.sort();
         roots.dedup();
@@ -207,13 +226,16 @@ impl Targets {
 /// identity, and since when the store has observed it (`observed_since`), so rules can tell
 /// "never used in 90 days of watching" from "first seen today".
 fn carry_forward(store: &Store, inventory: &mut nhi_model::Inventory) -> anyhow::Result<()> {
-    let sightings = store.identity_sightings().context("cannot read identity history")?;
+    let sightings = store
+        .identity_sightings()
+        .context("cannot read identity history")?;
     for identity in inventory.identities.values_mut() {
         if let Some(sighting) = sightings.get(&identity.id) {
             identity.last_used = identity.last_used.max(sighting.last_used);
-            identity
-                .attributes
-                .insert("observed_since".into(), sighting.history.first_seen.to_rfc3339().into());
+            identity.attributes.insert(
+                "observed_since".into(),
+                sighting.history.first_seen.to_rfc3339().into(),
+            );
         }
     }
     Ok(())

@@ -50,9 +50,13 @@ pub fn run(common: &CommonArgs, args: &SecretsArgs) -> anyhow::Result<Status> {
         let added = rules
             .load_user(extra)
             .with_context(|| format!("cannot load secret rules from {}", extra.display()))?;
-        note(common, format!("loaded {added} secret rules from {}", extra.display()));
+        note(
+            common,
+            format!("loaded {added} secret rules from {}", extra.display()),
+        );
     }
-    let source = SecretsSource::new(rules, args.show_secrets).context("cannot compile secret rules")?;
+    let source =
+        SecretsSource::new(rules, args.show_secrets).context("cannot compile secret rules")?;
     let fingerprinter = fingerprinter(common, args)?;
     let ctx = SourceContext {
         fingerprinter: &fingerprinter,
@@ -81,7 +85,11 @@ pub fn run(common: &CommonArgs, args: &SecretsArgs) -> anyhow::Result<Status> {
                         walked.commits,
                         walked.blobs_visited,
                         walked.bytes_visited,
-                        if walked.shallow { " (shallow clone)" } else { "" }
+                        if walked.shallow {
+                            " (shallow clone)"
+                        } else {
+                            ""
+                        }
                     ),
                 );
             }
@@ -97,20 +105,24 @@ pub fn run(common: &CommonArgs, args: &SecretsArgs) -> anyhow::Result<Status> {
     }
 
     let ignore = IgnoreList::load(&args.paths)?;
-    let findings: Vec<TrackedFinding> = nhi_analysis::analyse(&inventory, &AnalysisContext::new(chrono::Utc::now()))
-        .into_iter()
-        .filter(|f| !ignore.suppresses(f))
-        .map(|finding| TrackedFinding {
-            finding,
-            lifecycle: None,
-        })
-        .collect();
+    let findings: Vec<TrackedFinding> =
+        nhi_analysis::analyse(&inventory, &AnalysisContext::new(chrono::Utc::now()))
+            .into_iter()
+            .filter(|f| !ignore.suppresses(f))
+            .map(|finding| TrackedFinding {
+                finding,
+                lifecycle: None,
+            })
+            .collect();
     let findings = super::apply_baseline(common, findings)?;
 
     let mut output = Output::open(common)?;
     match common.format {
         OutputFormat::Json => {
-            let records: Vec<SecretRecord> = findings.iter().map(|f| record(&f.finding, &inventory)).collect();
+            let records: Vec<SecretRecord> = findings
+                .iter()
+                .map(|f| record(&f.finding, &inventory))
+                .collect();
             serde_json::to_writer_pretty(output.writer(), &records)?;
             writeln!(output.writer())?;
         }
@@ -131,7 +143,11 @@ pub fn run(common: &CommonArgs, args: &SecretsArgs) -> anyhow::Result<Status> {
                 tool_version: env!("CARGO_PKG_VERSION"),
                 title: format!(
                     "nhi secrets {}",
-                    args.paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(" ")
+                    args.paths
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 ),
             };
             output.render(&data, View::Findings)?;
@@ -145,12 +161,20 @@ pub fn run(common: &CommonArgs, args: &SecretsArgs) -> anyhow::Result<Status> {
             findings.len(),
             outcome.files_read,
             outcome.bytes_read,
-            if args.no_history { ", history not scanned" } else { "" }
+            if args.no_history {
+                ", history not scanned"
+            } else {
+                ""
+            }
         ),
     );
     // Secret scanning fails CI on any finding unless told otherwise.
     let fail_on = common.fail_on.or(Some(Severity::Info));
-    Ok(Status::of_run(findings.iter().map(|f| f.finding.severity), fail_on, errors.len()))
+    Ok(Status::of_run(
+        findings.iter().map(|f| f.finding.severity),
+        fail_on,
+        errors.len(),
+    ))
 }
 
 /// The fingerprint key: `NHI_FINGERPRINT_KEY` (64 hex digits, to pin it in CI), else the store's
@@ -166,14 +190,18 @@ fn fingerprinter(common: &CommonArgs, args: &SecretsArgs) -> anyhow::Result<Fing
     let store = if args.no_store {
         nhi_store::Store::open_in_memory()?
     } else {
-        nhi_store::Store::open(&common.db).with_context(|| format!("cannot open store {}", common.db.display()))?
+        nhi_store::Store::open(&common.db)
+            .with_context(|| format!("cannot open store {}", common.db.display()))?
     };
     Ok(store.fingerprinter())
 }
 
 fn record<'a>(finding: &'a Finding, inventory: &'a Inventory) -> SecretRecord<'a> {
     let location = finding.location.as_ref();
-    let credential = finding.subjects.first().and_then(|id| inventory.credentials.get(id));
+    let credential = finding
+        .subjects
+        .first()
+        .and_then(|id| inventory.credentials.get(id));
     let text = |key: &str| finding.evidence.get(key).and_then(|v| v.as_str());
     SecretRecord {
         id: &finding.id,
@@ -185,11 +213,15 @@ fn record<'a>(finding: &'a Finding, inventory: &'a Inventory) -> SecretRecord<'a
         commit: location.and_then(|l| l.commit.as_deref()),
         author: location.and_then(|l| l.author.as_deref()),
         date: location.and_then(|l| l.committed).map(|t| t.to_rfc3339()),
-        at_head: credential.and_then(|c| c.attributes.get("at_head")).and_then(|v| v.as_bool()),
+        at_head: credential
+            .and_then(|c| c.attributes.get("at_head"))
+            .and_then(|v| v.as_bool()),
         fingerprint: text("fingerprint"),
         redacted: text("redacted"),
         validation: text("validation"),
-        secret: credential.and_then(|c| c.attributes.get("plaintext")).and_then(|v| v.as_str()),
+        secret: credential
+            .and_then(|c| c.attributes.get("plaintext"))
+            .and_then(|v| v.as_str()),
         owasp: &finding.owasp,
         remediation: &finding.remediation,
     }

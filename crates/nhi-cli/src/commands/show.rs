@@ -37,7 +37,10 @@ pub fn run(common: &CommonArgs, args: &ShowArgs) -> anyhow::Result<Status> {
     let mut findings = Vec::new();
     for id in &ids {
         for finding in store.findings_about(id)? {
-            if !findings.iter().any(|f: &TrackedFinding| f.finding.id == finding.finding.id) {
+            if !findings
+                .iter()
+                .any(|f: &TrackedFinding| f.finding.id == finding.finding.id)
+            {
                 findings.push(finding);
             }
         }
@@ -50,7 +53,11 @@ pub fn run(common: &CommonArgs, args: &ShowArgs) -> anyhow::Result<Status> {
         history,
         identity,
         credentials,
-        grants: inventory.grants.iter().filter(|g| ids.contains(&g.identity.as_str())).collect(),
+        grants: inventory
+            .grants
+            .iter()
+            .filter(|g| ids.contains(&g.identity.as_str()))
+            .collect(),
         edges: inventory
             .edges
             .iter()
@@ -73,7 +80,10 @@ pub fn run(common: &CommonArgs, args: &ShowArgs) -> anyhow::Result<Status> {
 
 /// Find the subject a user meant: an exact id, else a unique id prefix, else a unique name.
 fn resolve(inventory: &Inventory, wanted: &str) -> anyhow::Result<String> {
-    let ids = inventory.identities.keys().chain(inventory.credentials.keys());
+    let ids = inventory
+        .identities
+        .keys()
+        .chain(inventory.credentials.keys());
     if ids.clone().any(|id| id == wanted) {
         return Ok(wanted.to_string());
     }
@@ -92,7 +102,11 @@ fn resolve(inventory: &Inventory, wanted: &str) -> anyhow::Result<String> {
         many => bail!(
             "'{wanted}' is ambiguous: {} match, e.g. {}",
             many.len(),
-            many.iter().take(5).map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+            many.iter()
+                .take(5)
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -101,7 +115,13 @@ fn resolve(inventory: &Inventory, wanted: &str) -> anyhow::Result<String> {
 fn describe(subject: &Subject) -> String {
     let mut out = String::new();
     if let Some(identity) = subject.identity {
-        let _ = writeln!(out, "{}  ({}, {})", identity.name, identity.kind.as_str(), identity.provider);
+        let _ = writeln!(
+            out,
+            "{}  ({}, {})",
+            identity.name,
+            identity.kind.as_str(),
+            identity.provider
+        );
         let _ = writeln!(out, "  id           {}", identity.id);
         for (label, value) in [
             ("owner", identity.owner.clone()),
@@ -109,7 +129,11 @@ fn describe(subject: &Subject) -> String {
             ("created", identity.created.map(|t| t.to_rfc3339())),
             ("last used", identity.last_used.map(|t| t.to_rfc3339())),
         ] {
-            let _ = writeln!(out, "  {label:<12} {}", value.unwrap_or_else(|| "unknown".into()));
+            let _ = writeln!(
+                out,
+                "  {label:<12} {}",
+                value.unwrap_or_else(|| "unknown".into())
+            );
         }
         for (key, value) in &identity.attributes {
             let _ = writeln!(out, "  {key:<12} {value}");
@@ -156,7 +180,11 @@ fn describe(subject: &Subject) -> String {
                 grant.effect,
                 grant.actions.join(", "),
                 grant.resources.join(", "),
-                grant.conditions.as_ref().map(|c| format!(" if {c}")).unwrap_or_default()
+                grant
+                    .conditions
+                    .as_ref()
+                    .map(|c| format!(" if {c}"))
+                    .unwrap_or_default()
             );
         }
     }
@@ -172,9 +200,23 @@ fn describe(subject: &Subject) -> String {
         let status = tracked
             .lifecycle
             .as_ref()
-            .map(|l| format!(" [{:?}, first seen {}]", l.status, l.first_seen.format("%Y-%m-%d")).to_lowercase())
+            .map(|l| {
+                format!(
+                    " [{:?}, first seen {}]",
+                    l.status,
+                    l.first_seen.format("%Y-%m-%d")
+                )
+                .to_lowercase()
+            })
             .unwrap_or_default();
-        let _ = writeln!(out, "  {:<8} {}  {}{}", finding.severity.as_str(), finding.rule, finding.title, status);
+        let _ = writeln!(
+            out,
+            "  {:<8} {}  {}{}",
+            finding.severity.as_str(),
+            finding.rule,
+            finding.title,
+            status
+        );
         let _ = writeln!(out, "           fix: {}", finding.remediation);
     }
     out

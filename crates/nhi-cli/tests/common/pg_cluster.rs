@@ -44,15 +44,40 @@ impl PgCluster {
         // SAFETY: geteuid has no preconditions.
         let root = unsafe { libc::geteuid() } == 0;
         let run_as = root.then(|| "postgres".to_string());
-        let dir = tempfile::Builder::new().prefix("nhi-pg-").tempdir().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("nhi-pg-")
+            .tempdir()
+            .unwrap();
         if let Some(user) = &run_as {
-            let status = Command::new("chown").args([user.as_str(), dir.path().to_str().unwrap()]).status();
-            assert!(status.is_ok_and(|s| s.success()), "cannot chown the cluster dir to {user}");
+            let status = Command::new("chown")
+                .args([user.as_str(), dir.path().to_str().unwrap()])
+                .status();
+            assert!(
+                status.is_ok_and(|s| s.success()),
+                "cannot chown the cluster dir to {user}"
+            );
         }
         let port = 40000 + (std::process::id() % 20000) as u16;
-        let cluster = PgCluster { dir, bin, run_as, port };
+        let cluster = PgCluster {
+            dir,
+            bin,
+            run_as,
+            port,
+        };
         let data = cluster.data();
-        cluster.run("initdb", &["-D", &data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                &data,
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+            ],
+        );
         cluster.write_as_owner(&Path::new(&data).join("pg_hba.conf"), hba);
         let options = format!(
             "-c listen_addresses='' -c unix_socket_directories='{}' -p {} -c fsync=off",
@@ -60,7 +85,10 @@ impl PgCluster {
             port
         );
         let log = format!("{}/server.log", cluster.socket_dir());
-        cluster.run("pg_ctl", &["-D", &data, "-o", &options, "-l", &log, "-w", "start"]);
+        cluster.run(
+            "pg_ctl",
+            &["-D", &data, "-o", &options, "-l", &log, "-w", "start"],
+        );
         Some(cluster)
     }
 
@@ -75,7 +103,11 @@ impl PgCluster {
 
     /// A connection string for `role` over the Unix socket.
     pub fn dsn(&self, role: &str) -> String {
-        format!("postgres://{role}@/postgres?host={}&port={}", self.socket_dir(), self.port)
+        format!(
+            "postgres://{role}@/postgres?host={}&port={}",
+            self.socket_dir(),
+            self.port
+        )
     }
 
     /// A client connected as the bootstrap superuser.
@@ -105,7 +137,10 @@ impl PgCluster {
             }
             None => Command::new(&program),
         };
-        let out = command.args(args).output().unwrap_or_else(|e| panic!("run {tool}: {e}"));
+        let out = command
+            .args(args)
+            .output()
+            .unwrap_or_else(|e| panic!("run {tool}: {e}"));
         assert!(
             out.status.success(),
             "{tool} failed: {}{}",
@@ -117,7 +152,10 @@ impl PgCluster {
     fn write_as_owner(&self, path: &Path, text: &str) {
         std::fs::write(path, text).unwrap();
         if let Some(user) = &self.run_as {
-            Command::new("chown").args([user.as_str(), path.to_str().unwrap()]).status().unwrap();
+            Command::new("chown")
+                .args([user.as_str(), path.to_str().unwrap()])
+                .status()
+                .unwrap();
         }
     }
 }
@@ -134,6 +172,8 @@ impl Drop for PgCluster {
             }
             None => Command::new(&program),
         };
-        let _ = command.args(["-D", &data, "-m", "immediate", "stop"]).output();
+        let _ = command
+            .args(["-D", &data, "-m", "immediate", "stop"])
+            .output();
     }
 }
