@@ -13,10 +13,23 @@ pub struct IgnoreList {
 }
 
 impl IgnoreList {
-    /// Read `.nhiignore` from each root that is a directory (a missing file is no error).
+    /// Read `.nhiignore` from each root that is a directory, and from the current directory for
+    /// roots that are files (as a pre-commit hook passes them); a missing file is no error.
     pub fn load(roots: &[PathBuf]) -> anyhow::Result<IgnoreList> {
         let mut list = IgnoreList::default();
-        for root in roots.iter().filter(|r| r.is_dir()) {
+        let mut dirs: Vec<PathBuf> = roots
+            .iter()
+            .map(|r| {
+                if r.is_dir() {
+                    r.clone()
+                } else {
+                    PathBuf::from(".")
+                }
+            })
+            .collect();
+        dirs.sort();
+        dirs.dedup();
+        for root in &dirs {
             let file = root.join(".nhiignore");
             let text = match std::fs::read_to_string(&file) {
                 Ok(text) => text,

@@ -201,3 +201,45 @@ fn working_tree_secrets_sarif_and_nhiignore() {
     let result = &sarif["runs"][0]["results"][0];
     assert!(result["ruleId"].as_str().unwrap().starts_with("gitlab"));
 }
+
+/// The pre-commit hook's call: staged files as arguments, from the repository root, whose
+/// `.nhiignore` still applies.
+#[test]
+fn file_arguments_use_the_nhiignore_of_the_current_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("fixtures")).unwrap();
+    std::fs::write(
+        dir.path().join("app.env"),
+        format!("GITLAB_TOKEN={TOKEN}\n"),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("fixtures/sample.env"),
+        format!("GITLAB_TOKEN={TOKEN}\n"),
+    )
+    .unwrap();
+    let hook = [
+        "secrets",
+        "--no-history",
+        "--no-store",
+        "--quiet",
+        "--format",
+        "json",
+        "app.env",
+        "fixtures/sample.env",
+    ];
+    let before = nhi(dir.path(), &hook);
+    assert_eq!(before.status.code(), Some(1));
+    assert!(json(&before).as_array().unwrap().len() >= 2);
+
+    std::fs::write(
+        dir.path().join(".nhiignore"),
+        "fixtures/**\nsecret-reused\n",
+    )
+    .unwrap();
+    let after = nhi(dir.path(), &hook);
+    let report = json(&after);
+    assert_eq!(report.as_array().unwrap().len(), 1, "{report}");
+    assert_eq!(report[0]["path"], "app.env");
+    assert_eq!(after.status.code(), Some(1));
+}
