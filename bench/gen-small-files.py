@@ -26,7 +26,8 @@ def main() -> None:
         for name in files:
             with open(os.path.join(root, name), "rb") as fh:
                 data = fh.read()
-            if b"-----BEGIN" in data:
+            # Only real PEM files: a JSON key file holding an escaped PEM is no `.pem`.
+            if data.lstrip().startswith(b"-----BEGIN"):
                 pem_files.append(data)
     rng = random.Random(42)
     for i in range(count):

@@ -78,12 +78,21 @@ fn parse(text: &str) -> (Vec<Assignment>, Vec<u32>) {
     (assignments, bad)
 }
 
-/// Read a dotenv file.
+/// Read a dotenv file. A file with no assignment at all is some other text that happens to carry
+/// the name (notes, a shell script) and is left to the other sources; in a real dotenv file, the
+/// lines that are not assignments are skipped with one error naming the first of them.
 pub(super) fn read(text: &str, found: &mut Found) {
     let (assignments, bad) = parse(text);
+    if assignments.is_empty() {
+        return;
+    }
     let direnv = found.path.ends_with(".envrc");
-    for line in bad.into_iter().filter(|_| !direnv) {
-        found.error(Some(line), "malformed line: expected KEY=value");
+    if let (Some(&first), false) = (bad.first(), direnv) {
+        let message = match bad.len() {
+            1 => "malformed line skipped: expected KEY=value".to_string(),
+            n => format!("{n} malformed lines skipped (this is the first): expected KEY=value"),
+        };
+        found.error(Some(first), message);
     }
     let variables: Vec<Variable> = assignments
         .iter()
