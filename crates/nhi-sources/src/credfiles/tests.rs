@@ -245,14 +245,24 @@ fn binary_files_are_one_error() {
 
 #[test]
 fn prose_named_env_is_not_a_dotenv_file_and_bad_lines_give_one_error() {
-    let prose = read_as("notes/release.env", "deploy the cluster\nrotate every token\n");
+    let prose = read_as(
+        "notes/release.env",
+        "deploy the cluster\nrotate every token\n",
+    );
     assert!(prose.errors.is_empty() && prose.inventory.credentials.is_empty());
 
-    let out = read_as("svc/.env", "PORT=80\nnot an assignment\nDB_PASSWORD=hunter2-Kq8\nalso bad\n");
+    let out = read_as(
+        "svc/.env",
+        "PORT=80\nnot an assignment\nDB_PASSWORD=hunter2-Kq8\nalso bad\n",
+    );
     assert_eq!(out.errors.len(), 1, "{:?}", out.errors);
     assert_eq!(out.errors[0].line, Some(2));
     assert!(out.errors[0].message.starts_with("2 malformed lines"));
-    assert_eq!(out.inventory.credentials.len(), 1, "the good lines are still read");
+    assert_eq!(
+        out.inventory.credentials.len(),
+        1,
+        "the good lines are still read"
+    );
 }
 
 mod no_panic {
