@@ -2,6 +2,7 @@
 """Score `nhi secrets` on the leaky-repo benchmark (../shared/corpora/secrets/leaky-repo.bundle).
 
 Usage: leaky-repo-accuracy.py REPORT.json CLONE_DIR
+REPORT is `nhi secrets --format json` output, or a Betterleaks/gitleaks or Kingfisher JSON report.
 
 The corpus labels, per file, how many lines are a risk and how many are informative (175 lines in
 44 files); it has no line numbers, so each labelled file scores min(distinct lines found, labelled
@@ -14,8 +15,24 @@ import os
 import sys
 
 
+def findings_of(report):
+    """`{path, line}` items of a report of nhi (a JSON array), Betterleaks or gitleaks
+    (`findings[].location`) or Kingfisher (`findings[].finding`)."""
+    if isinstance(report, list):
+        return report
+    items = []
+    for finding in report.get("findings", []):
+        if "location" in finding:
+            where = finding["location"]
+            items.append({"path": where.get("path"), "line": where.get("start_line")})
+        elif "finding" in finding:
+            where = finding["finding"]
+            items.append({"path": where.get("path"), "line": where.get("line")})
+    return items
+
+
 def main() -> None:
-    report = json.load(open(sys.argv[1]))
+    report = findings_of(json.load(open(sys.argv[1])))
     clone = sys.argv[2]
     labels = {}
     # Rows are `path,risk lines,informative lines` after a comment header.

@@ -136,7 +136,7 @@ impl RiskRule for SecretReused {
         inventory
             .credentials
             .values()
-            .filter(|c| c.attributes.contains_key("secret"))
+            .filter(|c| c.attributes.contains_key("secret") && c.kind.is_secret())
             .filter(|c| !c.locations.iter().all(|l| is_structured(&structured, l)))
             .filter_map(|credential| {
                 let paths = credential.paths();
@@ -163,9 +163,8 @@ impl RiskRule for SecretReused {
     }
 
     fn examples(&self) -> Vec<RuleExample> {
-        let secret = |paths: &[&str]| {
-            let mut credential =
-                Credential::new("api-token:fp1:00aa", CredentialKind::ApiToken, "fp1:00aa");
+        let found = |kind: CredentialKind, paths: &[&str]| {
+            let mut credential = Credential::new("api-token:fp1:00aa", kind, "fp1:00aa");
             credential.redacted = Some("ghp_****Zz".into());
             credential.attributes.insert(
                 "secret".into(),
@@ -175,6 +174,7 @@ impl RiskRule for SecretReused {
             credential.locations = paths.iter().map(|p| Location::file(*p, Some(1))).collect();
             crate::example::inventory(vec![], vec![credential], vec![])
         };
+        let secret = |paths: &[&str]| found(CredentialKind::ApiToken, paths);
         vec![
             RuleExample {
                 name: "one token in two repositories",
@@ -189,6 +189,14 @@ impl RiskRule for SecretReused {
             RuleExample {
                 name: "a token in one place",
                 inventory: secret(&["a/.env"]),
+                fires: false,
+            },
+            RuleExample {
+                name: "a public key in two places (not a secret)",
+                inventory: found(
+                    CredentialKind::SshAuthorizedKey,
+                    &["a/key.ppk", "b/key.ppk"],
+                ),
                 fires: false,
             },
         ]

@@ -98,6 +98,8 @@ const PLACEHOLDER_VALUES: &[&[u8]] = &[
     b"password123",
     b"secret123",
     b"guest",
+    // The conventional password of anonymous FTP logins (RFC 1635), not a secret.
+    b"anonymous",
     b"mysecret",
     b"mypassword",
     b"mytoken",
@@ -413,6 +415,7 @@ mod tests {
             "sk_live_0123456789abcdef",
             "password",
             "${{ secrets.TOKEN }}",
+            "anonymous",
             "",
         ] {
             assert!(
