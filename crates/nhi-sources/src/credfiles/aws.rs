@@ -70,7 +70,8 @@ pub(super) fn read(text: &str, found_in: &'static str, found: &mut Found) {
             }
             continue;
         }
-        let secret_value = section.value("aws_secret_access_key");
+        let secret_entry = section.get("aws_secret_access_key");
+        let secret_value = secret_entry.map(|entry| entry.value.as_str());
         let mut credential = secret::aws_access_key(
             found.ctx.fingerprinter,
             &key_id.value,
@@ -78,10 +79,18 @@ pub(super) fn read(text: &str, found_in: &'static str, found: &mut Found) {
             found_in,
             found.at(Some(key_id.line)),
         );
+        // The key's secret half (and a session's token) sit on lines of their own: this source
+        // explains those lines too.
+        let token_entry = section.get("aws_session_token");
+        for entry in [secret_entry, token_entry].into_iter().flatten() {
+            if entry.line != key_id.line {
+                credential.locations.push(found.at(Some(entry.line)));
+            }
+        }
         let attributes = &mut credential.attributes;
         attributes.insert("profile".into(), Value::from(profile));
         attributes.insert("has_secret".into(), Value::from(secret_value.is_some()));
-        if section.value("aws_session_token").is_some() {
+        if token_entry.is_some() {
             attributes.insert("temporary".into(), Value::from(true));
         }
         let others: Vec<&str> = indirect.iter().copied().filter(|p| *p != profile).collect();
@@ -128,6 +137,12 @@ mod tests {
         assert_eq!(key.attributes["temporary"], false);
         assert_eq!(key.attributes["other_profiles"], serde_json::json!(["sso"]));
         assert!(key.attributes.contains_key("secret_fingerprint"));
+        let lines: Vec<Option<u32>> = key.locations.iter().map(|l| l.line).collect();
+        assert_eq!(
+            lines,
+            vec![Some(2), Some(3)],
+            "the key id's line and its secret's"
+        );
         assert_eq!(
             out.inventory.credentials["aws-access-key:ASIAIOSFODNN7EXAMPLE"].attributes
                 ["temporary"],
