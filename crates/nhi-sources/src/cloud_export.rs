@@ -160,6 +160,7 @@ impl<'a> Export<'a> {
 /// Finds the line of each record's key value. Records come in document order, so the search
 /// starts where the previous one ended and the whole file is counted once; a value that is not
 /// ahead (fields in an unexpected order) is looked up from the start instead.
+#[derive(Clone)]
 pub(crate) struct LineCursor<'a> {
     text: &'a [u8],
     offset: usize,
@@ -177,6 +178,21 @@ impl LineCursor<'_> {
             return Some(self.line);
         }
         memmem::find(self.text, needle.as_bytes()).map(|at| 1 + count_lines(&self.text[..at]))
+    }
+
+    /// The 1-based line of the next object key `key` (`"key":`) ahead of the cursor, which stays
+    /// where it is: where a record's field sits, below the record's own line.
+    pub(crate) fn ahead(&self, key: &str) -> Option<u32> {
+        let needle = format!("\"{key}\"");
+        let rest = &self.text[self.offset..];
+        memmem::find_iter(rest, needle.as_bytes())
+            .find(|&at| {
+                rest[at + needle.len()..]
+                    .iter()
+                    .find(|b| !b.is_ascii_whitespace())
+                    == Some(&b':')
+            })
+            .map(|at| self.line + count_lines(&rest[..at]))
     }
 }
 

@@ -199,6 +199,39 @@ fn terraform_state_secrets_and_versions() {
 }
 
 #[test]
+fn terraform_state_secrets_sit_at_their_attribute_lines() {
+    // Pretty-printed, as Terraform writes it: each attribute on a line of its own.
+    let state = "{\n  \"version\": 4,\n  \"resources\": [\n    {\n      \"mode\": \"managed\",\n      \
+                 \"type\": \"aws_iam_access_key\",\n      \"name\": \"ci\",\n      \"instances\": [\n        {\n          \
+                 \"attributes\": {\n            \"id\": \"AKIAIOSFODNN7EXAMPLE\",\n            \"user\": \"ci\",\n            \
+                 \"secret\": \"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"\n          }\n        }\n      ]\n    },\n    {\n      \
+                 \"mode\": \"managed\",\n      \"type\": \"random_password\",\n      \"name\": \"db\",\n      \"instances\": [\n        \
+                 {\n          \"attributes\": {\n            \"id\": \"none\",\n            \"result\": \"Zq9-larkspur-db-password\"\n          \
+                 }\n        }\n      ]\n    }\n  ]\n}\n";
+    let out = read_as("infra/terraform.tfstate", state);
+    assert!(out.errors.is_empty(), "{:?}", out.errors);
+    let lines = |id: &str| -> Vec<Option<u32>> {
+        out.inventory.credentials[id]
+            .locations
+            .iter()
+            .map(|l| l.line)
+            .collect()
+    };
+    assert_eq!(
+        lines("aws-access-key:AKIAIOSFODNN7EXAMPLE"),
+        vec![Some(11), Some(13)],
+        "the key id's line and its secret's"
+    );
+    let password = out
+        .inventory
+        .credentials
+        .values()
+        .find(|c| c.kind == CredentialKind::Password)
+        .unwrap();
+    assert_eq!(password.locations[0].line, Some(26));
+}
+
+#[test]
 fn kubeconfig_tokens_certificates_and_bad_yaml() {
     let sa = jwt::make(
         r#"{"alg":"RS256"}"#,

@@ -8,6 +8,7 @@
 
 use super::secret::{self, Sighting};
 use super::Found;
+use crate::cloud_export::LineCursor;
 use nhi_model::{Credential, CredentialKind};
 use serde::Deserialize;
 use serde_json::{Map, Value};
@@ -98,9 +99,13 @@ pub(super) fn read(text: &str, found: &mut Found) {
     {
         lines.seek(&resource.kind);
         let line = lines.seek(&resource.name);
+        let at = ResourceLines {
+            resource: line,
+            fields: &lines,
+        };
         for instance in &resource.instances {
             let address = address(resource, instance);
-            read_instance(found, resource, instance, &address, line);
+            read_instance(found, resource, instance, &address, &at);
         }
     }
     for (name, output) in &state.outputs {
@@ -142,12 +147,26 @@ fn text<'a>(attributes: &'a Map<String, Value>, key: &str) -> Option<&'a str> {
         .filter(|v| !v.is_empty())
 }
 
+/// Where a resource's attributes are: the line of its `name`, and a cursor there to find the line
+/// of each attribute (the first instance's, when there are several).
+struct ResourceLines<'a> {
+    resource: Option<u32>,
+    fields: &'a LineCursor<'a>,
+}
+
+impl ResourceLines<'_> {
+    /// The line of attribute `name`, else the resource's.
+    fn of(&self, name: &str) -> Option<u32> {
+        self.fields.ahead(name).or(self.resource)
+    }
+}
+
 fn read_instance(
     found: &mut Found,
     resource: &Resource,
     instance: &Instance,
     address: &str,
-    line: Option<u32>,
+    lines: &ResourceLines,
 ) {
     let attributes = &instance.attributes;
     let base = [
@@ -155,8 +174,10 @@ fn read_instance(
         ("resource_type", Value::from(resource.kind.as_str())),
     ];
     match resource.kind.as_str() {
-        "aws_iam_access_key" => return access_key(found, attributes, &base, line),
-        "google_service_account_key" => return service_account_key(found, attributes, &base, line),
+        "aws_iam_access_key" => return access_key(found, attributes, &base, lines),
+        "google_service_account_key" => {
+            return service_account_key(found, attributes, &base, lines.of("private_key"))
+        }
         _ => {}
     }
     let known: &[&str] = KNOWN_SECRETS
@@ -184,7 +205,8 @@ fn read_instance(
             if secret::is_placeholder(value) {
                 continue;
             }
-            let mut sighting = Sighting::named(value, &field, "terraform-state", found.at(line));
+            let at = found.at(lines.of(name));
+            let mut sighting = Sighting::named(value, &field, "terraform-state", at);
             if sighting.kind == CredentialKind::ApiToken
                 && (name.contains("password") || resource.kind == "random_password")
             {
@@ -237,7 +259,7 @@ fn access_key(
     found: &mut Found,
     attributes: &Map<String, Value>,
     base: &[(&str, Value)],
-    line: Option<u32>,
+    lines: &ResourceLines,
 ) {
     let Some(key_id) = text(attributes, "id").filter(|id| secret::is_aws_key_id(id)) else {
         return;
@@ -248,8 +270,13 @@ fn access_key(
         key_id,
         secret_value,
         "terraform-state",
-        found.at(line),
+        found.at(lines.of("id")),
     );
+    // The secret half has a line of its own: this source explains it too.
+    let secret_line = lines.of("secret");
+    if secret_value.is_some() && secret_line != lines.of("id") {
+        credential.locations.push(found.at(secret_line));
+    }
     add_base(&mut credential, base);
     let cleartext = secret_value.is_some() || text(attributes, "ses_smtp_password_v4").is_some();
     credential
