@@ -150,17 +150,14 @@ fn working_tree_secrets_sarif_and_nhiignore() {
     )
     .unwrap();
 
-    let output = nhi(
-        dir.path(),
-        &[
-            "secrets",
-            tree.to_str().unwrap(),
-            "--no-store",
-            "--format",
-            "json",
-        ],
-    );
-    let rules = rules_of(&json(&output));
+    let secrets_as = |format: &str| {
+        let tree = tree.to_str().unwrap();
+        json(&nhi(
+            dir.path(),
+            &["secrets", tree, "--no-store", "--format", format],
+        ))
+    };
+    let rules = rules_of(&secrets_as("json"));
     assert_eq!(
         rules.iter().filter(|r| r.starts_with("gitlab")).count(),
         2,
@@ -173,30 +170,11 @@ fn working_tree_secrets_sarif_and_nhiignore() {
         "# test data\nfixtures/**\nsecret-reused\n",
     )
     .unwrap();
-    let output = nhi(
-        dir.path(),
-        &[
-            "secrets",
-            tree.to_str().unwrap(),
-            "--no-store",
-            "--format",
-            "json",
-        ],
-    );
-    let report = json(&output);
+    let report = secrets_as("json");
     assert_eq!(report.as_array().unwrap().len(), 1, "{report}");
     assert!(report[0]["path"].as_str().unwrap().ends_with("app.env"));
 
-    let sarif = json(&nhi(
-        dir.path(),
-        &[
-            "secrets",
-            tree.to_str().unwrap(),
-            "--no-store",
-            "--format",
-            "sarif",
-        ],
-    ));
+    let sarif = secrets_as("sarif");
     assert_eq!(sarif["version"], "2.1.0");
     let result = &sarif["runs"][0]["results"][0];
     assert!(result["ruleId"].as_str().unwrap().starts_with("gitlab"));
