@@ -160,7 +160,6 @@ impl<'a> Export<'a> {
 /// Finds the line of each record's key value. Records come in document order, so the search
 /// starts where the previous one ended and the whole file is counted once; a value that is not
 /// ahead (fields in an unexpected order) is looked up from the start instead.
-#[derive(Clone)]
 pub(crate) struct LineCursor<'a> {
     text: &'a [u8],
     offset: usize,
