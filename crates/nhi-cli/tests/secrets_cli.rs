@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Output};
 
 const TOKEN: &str = "glpat-4fQ9kLm2Xz7TbR1wYs8E";
 
@@ -53,6 +53,19 @@ fn git_available() -> bool {
     Command::new("git").arg("--version").output().is_ok()
 }
 
+/// `nhi secrets TARGET --no-store --format FORMAT EXTRA...`, run in `cwd`.
+fn secrets(cwd: &Path, target: &Path, format: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "secrets",
+        target.to_str().unwrap(),
+        "--no-store",
+        "--format",
+        format,
+    ];
+    args.extend_from_slice(extra);
+    nhi(cwd, &args)
+}
+
 #[test]
 fn a_deleted_token_is_found_in_history_with_the_commit_that_added_it() {
     if !git_available() {
@@ -61,16 +74,7 @@ fn a_deleted_token_is_found_in_history_with_the_commit_that_added_it() {
     }
     let dir = tempfile::tempdir().unwrap();
     let repo = repo_with_deleted_token(dir.path());
-    let output = nhi(
-        dir.path(),
-        &[
-            "secrets",
-            repo.to_str().unwrap(),
-            "--no-store",
-            "--format",
-            "json",
-        ],
-    );
+    let output = secrets(dir.path(), &repo, "json", &[]);
     assert_eq!(
         output.status.code(),
         Some(1),
@@ -105,30 +109,10 @@ fn a_deleted_token_is_found_in_history_with_the_commit_that_added_it() {
         "no plaintext without --show-secrets"
     );
 
-    let shown = nhi(
-        dir.path(),
-        &[
-            "secrets",
-            repo.to_str().unwrap(),
-            "--no-store",
-            "--format",
-            "json",
-            "--show-secrets",
-        ],
-    );
+    let shown = secrets(dir.path(), &repo, "json", &["--show-secrets"]);
     assert_eq!(json(&shown)[0]["secret"], TOKEN);
 
-    let files_only = nhi(
-        dir.path(),
-        &[
-            "secrets",
-            repo.to_str().unwrap(),
-            "--no-store",
-            "--no-history",
-            "--format",
-            "json",
-        ],
-    );
+    let files_only = secrets(dir.path(), &repo, "json", &["--no-history"]);
     assert_eq!(files_only.status.code(), Some(0), "HEAD holds no token");
     assert_eq!(json(&files_only).as_array().unwrap().len(), 0);
 }
@@ -150,13 +134,7 @@ fn working_tree_secrets_sarif_and_nhiignore() {
     )
     .unwrap();
 
-    let secrets_as = |format: &str| {
-        let tree = tree.to_str().unwrap();
-        json(&nhi(
-            dir.path(),
-            &["secrets", tree, "--no-store", "--format", format],
-        ))
-    };
+    let secrets_as = |format: &str| json(&secrets(dir.path(), &tree, format, &[]));
     let rules = rules_of(&secrets_as("json"));
     assert_eq!(
         rules.iter().filter(|r| r.starts_with("gitlab")).count(),

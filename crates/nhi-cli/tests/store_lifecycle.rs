@@ -99,32 +99,15 @@ fn a_baseline_suppresses_what_a_previous_report_held() {
         ],
     );
     assert!(first.stdout.is_empty(), "the report went to the file");
-    let again = scan(
-        dir.path(),
-        &estate,
-        &[
-            "--format",
-            "json",
-            "--baseline",
-            "baseline.json",
-            "--no-store",
-        ],
-    );
-    assert_eq!(json(&again)["findings"].as_array().unwrap().len(), 0);
+    let findings_beyond = |baseline: &str| {
+        let args = ["--format", "json", "--baseline", baseline, "--no-store"];
+        let again = scan(dir.path(), &estate, &args);
+        json(&again)["findings"].as_array().unwrap().len()
+    };
+    assert_eq!(findings_beyond("baseline.json"), 0);
     let sarif = scan(dir.path(), &estate, &["--format", "sarif", "--no-store"]);
     std::fs::write(dir.path().join("baseline.sarif"), &sarif.stdout).unwrap();
-    let again = scan(
-        dir.path(),
-        &estate,
-        &[
-            "--format",
-            "json",
-            "--baseline",
-            "baseline.sarif",
-            "--no-store",
-        ],
-    );
-    assert_eq!(json(&again)["findings"].as_array().unwrap().len(), 0);
+    assert_eq!(findings_beyond("baseline.sarif"), 0);
     assert!(
         !dir.path().join(".nhi").exists(),
         "--no-store writes no store"
