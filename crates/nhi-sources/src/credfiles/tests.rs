@@ -19,6 +19,18 @@ pub(super) fn read_as(path: &str, text: &str) -> Discovery {
     out
 }
 
+/// The first credential of `kind` that `out` holds.
+fn first_of(out: &Discovery, kind: CredentialKind) -> &nhi_model::Credential {
+    let mut of_kind = out
+        .inventory
+        .credentials
+        .values()
+        .filter(|c| c.kind == kind);
+    of_kind
+        .next()
+        .unwrap_or_else(|| panic!("no {kind:?} credential"))
+}
+
 fn kinds(out: &Discovery) -> Vec<(CredentialKind, String)> {
     out.inventory
         .credentials
@@ -101,12 +113,7 @@ fn dotenv_with_an_aws_pair_and_a_jwt() {
             CredentialKind::ConnectionString
         ]
     );
-    let token = out
-        .inventory
-        .credentials
-        .values()
-        .find(|c| c.kind == CredentialKind::Jwt)
-        .unwrap();
+    let token = first_of(&out, CredentialKind::Jwt);
     assert_eq!(token.attributes["jwt_alg"], "none");
     assert_eq!(token.attributes["jwt_no_expiry"], true);
     assert_eq!(token.created.unwrap().timestamp(), 1_700_000_000);
@@ -145,12 +152,7 @@ fn cloud_cli_caches() {
     let mut got: Vec<CredentialKind> = out.inventory.credentials.values().map(|c| c.kind).collect();
     got.sort();
     assert_eq!(got, vec![CredentialKind::OauthToken, CredentialKind::Jwt]);
-    let access = out
-        .inventory
-        .credentials
-        .values()
-        .find(|c| c.kind == CredentialKind::Jwt)
-        .unwrap();
+    let access = first_of(&out, CredentialKind::Jwt);
     assert_eq!(
         access.identity.as_deref(),
         Some("azure:serviceprincipal:app-1")
@@ -222,12 +224,7 @@ fn terraform_state_secrets_sit_at_their_attribute_lines() {
         vec![Some(11), Some(13)],
         "the key id's line and its secret's"
     );
-    let password = out
-        .inventory
-        .credentials
-        .values()
-        .find(|c| c.kind == CredentialKind::Password)
-        .unwrap();
+    let password = first_of(&out, CredentialKind::Password);
     assert_eq!(password.locations[0].line, Some(26));
 }
 
