@@ -25,7 +25,7 @@ for _ in $(seq "$runs"); do
   alerts+=("$(wc -l <"$report")")
   rm -f "$report"
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 w=$(median "${walls[@]}"); c=$(median "${cpus[@]}"); m=$(median "${mems[@]}"); a=$(median "${alerts[@]}")
 awk -v r="$records" -v f="$files" -v b="$bytes" -v w="$w" -v c="$c" -v m="$m" -v a="$a" -v n="$runs" -v cores="$(nproc)" 'BEGIN {
   printf "nhi hunt: %d records in %d files (%.1f MB gzip); median of %d run(s) on %d cores: %.1f s wall, %.1f s CPU\n", r, f, b/1e6, n, cores, w, c

@@ -53,7 +53,7 @@ for _ in $(seq "$runs"); do
   loaded=$(awk '/rules loaded/ {print $3 " loaded, " $6 " not loaded"}' "$out")
   rm -f "$out"
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 awk -v r="$records" -v f="$files" -v b="$bytes" -v n="$runs" -v cores="$(nproc)" \
   -v nw="$(median "${nhi_walls[@]}")" -v nc="$(median "${nhi_cpus[@]}")" -v nm="$(median "${nhi_mems[@]}")" \
   -v a="$(median "${alerts[@]}")" \

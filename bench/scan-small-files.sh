@@ -23,7 +23,7 @@ for _ in $(seq "$runs"); do
   out=$( { /usr/bin/time -f '%e %M' "$bin" scan --no-store --quiet --format json -o /dev/null "$tree" >/dev/null; } 2>&1 | tail -n1 || true)
   times+=("${out% *}"); mems+=("${out#* }")
 done
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 t=$(median "${times[@]}"); m=$(median "${mems[@]}")
 awk -v t="$t" -v f="$files" -v b="$bytes" -v m="$m" -v r="$runs" 'BEGIN {
   printf "nhi scan: %d files, %.1f MB; median of %d runs: %.2f s, %.0f files/s, %.1f MB/s, peak RSS %.1f MB\n",

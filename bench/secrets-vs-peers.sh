@@ -45,17 +45,18 @@ for _ in $(seq "$runs"); do
     walls[$i]+="$wall "; cpus[$i]+="$(awk -v u="$user" -v s="$sys" 'BEGIN {print u + s}') "; mems[$i]+="$mem "
   done
 done
-median() { printf '%s\n' $1 | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
+# The per-tool lists are space-separated strings: their expansions below are left unquoted.
 blobs=$(git -C "$repo" rev-list --objects --all | cut -d' ' -f1 | git -C "$repo" cat-file --batch-check='%(objecttype) %(objectsize)' | awk '$1=="blob" {n++; s+=$2} END {printf "%d blobs, %.0f MB", n, s/1e6}')
 tree=$(du -sm --exclude=.git "$repo" | cut -f1)
 echo "repository $repo: $blobs in history; work tree $tree MB; $(nproc) cores; median of $runs interleaved runs"
-nhi_history=$(median "${walls[1]}")
+nhi_history=$(median ${walls[1]})
 nhi_files=""
 for i in "${!labels[@]}"; do
-  [ "${labels[$i]}" = "nhi secrets --no-history" ] && nhi_files=$(median "${walls[$i]}")
+  [ "${labels[$i]}" = "nhi secrets --no-history" ] && nhi_files=$(median ${walls[$i]})
 done
 for i in "${!labels[@]}"; do
-  w=$(median "${walls[$i]}"); c=$(median "${cpus[$i]}"); m=$(median "${mems[$i]}")
+  w=$(median ${walls[$i]}); c=$(median ${cpus[$i]}); m=$(median ${mems[$i]})
   case "${labels[$i]}" in *history*) base=$nhi_history ;; *) base=$nhi_files ;; esac
   awk -v l="${labels[$i]}" -v w="$w" -v c="$c" -v m="$m" -v b="$base" 'BEGIN {
     printf "%-36s %8.2f s wall %8.2f s CPU %7.0f MB peak   %5.2fx nhi'"'"'s wall time\n", l, w, c, m/1024, w/b }'

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 input=$1; runs=${2:-5}; shift $(( $# >= 2 ? 2 : 1 ))
 cargo build --release --quiet -p nhi-cli
 bin=$PWD/target/release/nhi
-median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+. bench/lib.sh
 # time_runs LABEL CMD...: RUNS runs of CMD, medians of wall, user+sys and max RSS.
 time_runs() {
   local label=$1; shift
