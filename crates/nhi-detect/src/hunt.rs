@@ -4,7 +4,7 @@
 
 use crate::behaviour::{BehaviourConfig, BehaviourStream, Hit};
 use crate::normalise::Record;
-use crate::sigma::{group_alerts, EventRef, SigmaEngine, SigmaMatch, SigmaStream};
+use crate::sigma::{group_alerts, EventRef, Screened, SigmaEngine, SigmaMatch, SigmaStream};
 use nhi_model::{Alert, RuleMeta, Timestamp};
 use std::collections::{HashMap, HashSet};
 
@@ -48,6 +48,21 @@ impl<'e> Hunt<'e> {
                 self.book.add_sigma(hit, self.report_from);
             }
         }
+        self.push_behaviour(index, record);
+    }
+
+    /// Judges one record that the hunt's Sigma engine already screened (on any thread): only
+    /// the time-ordered part of the work is left.
+    pub fn push_screened(&mut self, index: usize, screened: &Screened) {
+        if let Some(sigma) = &mut self.sigma {
+            for hit in sigma.push_screened(index, screened) {
+                self.book.add_sigma(hit, self.report_from);
+            }
+        }
+        self.push_behaviour(index, &screened.record);
+    }
+
+    fn push_behaviour(&mut self, index: usize, record: &Record) {
         self.behaviour.push(index, record, &mut self.scratch);
         for hit in self.scratch.drain(..) {
             self.book.add_hit(hit, self.report_from);

@@ -17,9 +17,10 @@ pub use hunt::{Hunt, MAX_LISTED_EVENTS};
 pub use shipped::SHIPPED_SIGMA_RULES;
 
 pub use normalise::{
-    normalise, LogSource, NormaliseError, Normalised, Position, Record, RecordProblem,
+    earliest_time, normalise, LogSource, NormaliseError, Normalised, Position, Record,
+    RecordProblem,
 };
 pub use sigma::{
-    group_alerts, EventRef, LoadProblem, MatchKind, RuleLoadError, SigmaEngine, SigmaEngineBuilder,
-    SigmaMatch, SigmaStream,
+    group_alerts, EventRef, LoadProblem, MatchKind, RuleLoadError, Screened, SigmaEngine,
+    SigmaEngineBuilder, SigmaMatch, SigmaStream,
 };

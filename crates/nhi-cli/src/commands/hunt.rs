@@ -5,6 +5,7 @@
 //! `--fail-on`, 1 alerts at or above it, 2 fatal, 3 some inputs (logs or rules) could not be used.
 
 mod input;
+mod prefetch;
 mod render;
 mod timeline;
 
@@ -15,20 +16,18 @@ use crate::progress::FileProgress;
 use anyhow::Context;
 use input::{InputProblem, LOG_ENDINGS, RULE_ENDINGS};
 use nhi_detect::{
-    BehaviourConfig, Hunt, InventorySnapshot, Record, SigmaEngine, SHIPPED_SIGMA_RULES,
+    BehaviourConfig, Hunt, InventorySnapshot, Screened, SigmaEngine, SHIPPED_SIGMA_RULES,
 };
 use nhi_model::{Alert, RuleMeta, Severity};
 use nhi_sources::ScanProgress;
 use nhi_store::Store;
 use render::AlertFormat;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
 use std::time::Instant;
-use timeline::{Scanned, Timeline};
+use timeline::{Scanned, Timed, Timeline};
 
-/// Records the first pass keeps in memory; past it, files are read again when replayed.
-const KEPT_RECORDS: usize = 200_000;
+/// Inputs read, normalised and screened ahead of the replay, beside those being read.
+const PREFETCHED_FILES: usize = 16;
 /// Skipped records reported per file; the rest are counted.
 const REPORTED_RECORD_ERRORS: usize = 3;
 
@@ -74,17 +73,38 @@ pub fn run(common: &CommonArgs, args: &HuntArgs) -> anyhow::Result<Status> {
         hunt = hunt.report_from(since);
     }
     let mut timeline = Timeline::new(first.scanned);
-    let mut reload = |scanned: &Scanned| {
+    let paths: Vec<PathBuf> = timeline
+        .inputs()
+        .iter()
+        .map(|input| input.path.clone())
+        .collect();
+    let threads = worker_threads(paths.len());
+    let read = |position: usize| {
+        let outcome = read_one(&paths[position], args, &engine);
         progress.file_done(0);
-        input::load(&scanned.path, args.max_inflated)
-            .map(|normalised| within(normalised.records, args))
-            .unwrap_or_default()
+        outcome
     };
-    let mut records = 0usize;
-    while let Some((index, record)) = timeline.next(&mut reload) {
-        hunt.push(index, &record);
-        records += 1;
-    }
+    let (records, failed_reads) =
+        prefetch::ordered(paths.len(), PREFETCHED_FILES, threads, read, |files| {
+            let mut failed = 0;
+            let mut open = |_: usize, input: &Scanned| {
+                let outcome = files.take().unwrap_or_else(|| FileOutcome {
+                    errors: vec![format!(
+                        "{}: internal error while reading",
+                        input.path.display()
+                    )],
+                    ..FileOutcome::default()
+                });
+                failed += usize::from(outcome.report(common));
+                outcome.records
+            };
+            let mut records = 0usize;
+            while let Some((index, screened)) = timeline.next(&mut open) {
+                hunt.push_screened(index, &screened);
+                records += 1;
+            }
+            (records, failed)
+        });
     progress.finish();
     let alerts = hunt.finish();
 
@@ -114,7 +134,7 @@ pub fn run(common: &CommonArgs, args: &HuntArgs) -> anyhow::Result<Status> {
         }
         None => String::new(),
     };
-    let failed = walk_problems.len() + first.failed_files + rule_problems;
+    let failed = walk_problems.len() + first.failed_files + failed_reads + rule_problems;
     let secs = clock.elapsed().as_secs_f64();
     note(
         common,
@@ -193,73 +213,93 @@ fn inventory(store: &Store) -> anyhow::Result<Option<InventorySnapshot>> {
     Ok(Some(InventorySnapshot::new(&inventory, Some(run.finished))))
 }
 
-/// The outcome of reading every input once.
+/// The outcome of the first pass over every input.
 struct FirstPass {
     scanned: Vec<Scanned>,
     failed_files: usize,
 }
 
-/// What reading one input gave: its scan (`None` when it holds no record in range), and the
-/// lines to report: why it could not be read, or which records it had to skip.
-#[derive(Default)]
-struct FileOutcome {
-    scanned: Option<Scanned>,
-    errors: Vec<String>,
-    skipped: Vec<String>,
-}
-
-/// Reads and normalises every input (in parallel), reports what could not be used, and keeps
-/// records while they fit the memory budget.
+/// Notes when each input starts, reading them in parallel without parsing their records; an
+/// input that cannot be read is reported and left out.
 fn first_pass(
     common: &CommonArgs,
     args: &HuntArgs,
     files: &[PathBuf],
     progress: &FileProgress,
 ) -> FirstPass {
-    let next = AtomicUsize::new(0);
-    let kept = AtomicUsize::new(0);
-    let outcomes: Mutex<Vec<(usize, FileOutcome)>> = Mutex::new(Vec::new());
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(files.len());
-    std::thread::scope(|scope| {
-        for _ in 0..threads {
-            scope.spawn(|| loop {
-                let index = next.fetch_add(1, Ordering::Relaxed);
-                let Some(path) = files.get(index) else {
-                    break;
-                };
-                let outcome = scan_one(path, args, &kept);
-                progress.file_done(0);
-                if let Ok(mut outcomes) = outcomes.lock() {
-                    outcomes.push((index, outcome));
-                }
-            });
-        }
-    });
-    let mut outcomes = outcomes.into_inner().unwrap_or_default();
-    outcomes.sort_by_key(|(index, _)| *index);
+    let starts = prefetch::ordered(
+        files.len(),
+        files.len(),
+        worker_threads(files.len()),
+        |index| {
+            let start = input::read(&files[index], args.max_inflated)
+                .map(|bytes| nhi_detect::earliest_time(&bytes));
+            progress.file_done(0);
+            start
+        },
+        |starts| (0..files.len()).map(|_| starts.take()).collect::<Vec<_>>(),
+    );
     let mut pass = FirstPass {
         scanned: Vec::new(),
         failed_files: 0,
     };
-    for (_, outcome) in outcomes {
-        for error in &outcome.errors {
-            note(common, format!("nhi: error: {error}"));
+    for (path, start) in files.iter().zip(starts) {
+        match start {
+            Some(Ok(first)) => pass.scanned.push(Scanned {
+                path: path.clone(),
+                first,
+            }),
+            Some(Err(problem)) => {
+                note(common, format!("nhi: error: {problem}"));
+                pass.failed_files += 1;
+            }
+            None => {
+                note(
+                    common,
+                    format!(
+                        "nhi: error: {}: internal error while reading",
+                        path.display()
+                    ),
+                );
+                pass.failed_files += 1;
+            }
         }
-        for skipped in &outcome.skipped {
-            note(common, format!("nhi: warning: {skipped}"));
-        }
-        if !outcome.errors.is_empty() || !outcome.skipped.is_empty() {
-            pass.failed_files += 1;
-        }
-        pass.scanned.extend(outcome.scanned);
     }
     pass
 }
 
-/// Reads one input, keeping its records if they still fit the budget.
-fn scan_one(path: &Path, args: &HuntArgs, kept: &AtomicUsize) -> FileOutcome {
+/// Threads that read inputs: one per core, no more than there are inputs.
+fn worker_threads(inputs: usize) -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(inputs)
+        .max(1)
+}
+
+/// What reading one input for the replay gave: its records in range, screened by the Sigma
+/// rules, and the lines to report: why it could not be read, or which records it skipped.
+#[derive(Default)]
+struct FileOutcome {
+    records: Vec<Screened>,
+    errors: Vec<String>,
+    skipped: Vec<String>,
+}
+
+impl FileOutcome {
+    /// Writes the input's errors and warnings; true when it could not be fully used.
+    fn report(&self, common: &CommonArgs) -> bool {
+        for error in &self.errors {
+            note(common, format!("nhi: error: {error}"));
+        }
+        for skipped in &self.skipped {
+            note(common, format!("nhi: warning: {skipped}"));
+        }
+        !self.errors.is_empty() || !self.skipped.is_empty()
+    }
+}
+
+/// Reads, normalises and screens one input (any thread).
+fn read_one(path: &Path, args: &HuntArgs, engine: &SigmaEngine) -> FileOutcome {
     let normalised = match input::load(path, args.max_inflated) {
         Ok(normalised) => normalised,
         Err(problem) => {
@@ -282,36 +322,23 @@ fn scan_one(path: &Path, args: &HuntArgs, kept: &AtomicUsize) -> FileOutcome {
             normalised.errors.len() - REPORTED_RECORD_ERRORS
         ));
     }
-    let records = within(normalised.records, args);
-    let scanned = records
-        .iter()
-        .map(|record| record.event.time)
-        .min()
-        .map(|first| {
-            let count = records.len();
-            let keep = kept.fetch_add(count, Ordering::Relaxed) + count <= KEPT_RECORDS;
-            if !keep {
-                kept.fetch_sub(count, Ordering::Relaxed);
-            }
-            Scanned {
-                path: path.to_path_buf(),
-                first,
-                records: keep.then_some(records),
-            }
-        });
+    let records = normalised
+        .records
+        .into_iter()
+        .filter(|record| args.until.is_none_or(|until| record.event.time <= until))
+        .map(|record| engine.screen(record))
+        .collect();
     FileOutcome {
-        scanned,
+        records,
         errors: Vec::new(),
         skipped,
     }
 }
 
-/// The records up to `--until`.
-fn within(mut records: Vec<Record>, args: &HuntArgs) -> Vec<Record> {
-    if let Some(until) = args.until {
-        records.retain(|record| record.event.time <= until);
+impl Timed for Screened {
+    fn time(&self) -> nhi_model::Timestamp {
+        self.record.event.time
     }
-    records
 }
 
 /// Every rule an alert may name: behavioural detectors and the loaded Sigma rules.

@@ -5,9 +5,11 @@
 //! Secret values that some records carry (session tokens, Secret data) are redacted from `raw`.
 
 mod cloudtrail;
+mod earliest;
 pub(crate) mod fields;
 mod k8s_audit;
 
+pub use earliest::earliest_time;
 use nhi_model::Event;
 use serde_json::Value;
 use std::fmt;

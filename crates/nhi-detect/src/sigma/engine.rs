@@ -345,6 +345,16 @@ impl SigmaEngine {
         }
     }
 
+    /// Evaluates the detection rules on one record. This is the stateless part of the
+    /// evaluation, so it can run on any thread, in any order; the result then goes through a
+    /// [`SigmaStream`] in time order with [`SigmaStream::push_screened`].
+    pub fn screen(&self, record: Record) -> Screened {
+        Screened {
+            detections: self.detect(&record),
+            record,
+        }
+    }
+
     /// Slots of the detection rules that match the record, in load order.
     fn detect(&self, record: &Record) -> Vec<usize> {
         let mut matching = self.candidates(record);
@@ -391,6 +401,14 @@ fn source_position(source: LogSource) -> usize {
         .unwrap_or_default()
 }
 
+/// A record with the detection rules it matched ([`SigmaEngine::screen`]).
+#[derive(Debug, Clone)]
+pub struct Screened {
+    pub record: Record,
+    /// Slots of the matching detection rules, in load order.
+    detections: Vec<usize>,
+}
+
 /// Evaluation of one time-ordered stream of records, holding the state of every correlation.
 /// Push records in time order; call [`SigmaStream::finish`] at the end of the input.
 pub struct SigmaStream<'e> {
@@ -401,6 +419,22 @@ pub struct SigmaStream<'e> {
 impl SigmaStream<'_> {
     /// Evaluates one record; `index` is how matches refer to it.
     pub fn push(&mut self, index: usize, record: &Record) -> Vec<SigmaMatch> {
+        let detections = self.engine.detect(record);
+        self.push_detected(index, record, &detections)
+    }
+
+    /// Takes one record that the same engine screened: its detections are already known, what
+    /// is left is the correlations' state and the matches to report.
+    pub fn push_screened(&mut self, index: usize, screened: &Screened) -> Vec<SigmaMatch> {
+        self.push_detected(index, &screened.record, &screened.detections)
+    }
+
+    fn push_detected(
+        &mut self,
+        index: usize,
+        record: &Record,
+        detections: &[usize],
+    ) -> Vec<SigmaMatch> {
         let engine = self.engine;
         let mut out = Vec::new();
         for &slot in &engine.correlations {
@@ -409,7 +443,7 @@ impl SigmaStream<'_> {
                 self.emit(slot, fired, &mut out);
             }
         }
-        for slot in engine.detect(record) {
+        for &slot in detections {
             let rule = &engine.rules[slot];
             if rule.reported {
                 out.push(detection_match(rule, index, record));

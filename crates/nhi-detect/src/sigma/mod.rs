@@ -17,6 +17,6 @@ mod pattern;
 mod rule;
 mod transform;
 
-pub use engine::{SigmaEngine, SigmaEngineBuilder, SigmaStream};
+pub use engine::{Screened, SigmaEngine, SigmaEngineBuilder, SigmaStream};
 pub use error::{LoadProblem, RuleLoadError};
 pub use matches::{group_alerts, EventRef, MatchKind, SigmaMatch};

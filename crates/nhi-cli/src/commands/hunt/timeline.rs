@@ -1,58 +1,64 @@
 //! Many log files replayed as one stream in time order, whatever order the files come in,
-//! without holding every file in memory: a first pass notes when each file starts; the replay
-//! then opens a file only once the stream reaches its first record. Invariant: every record is
-//! yielded once, and no record is yielded before a record of an earlier time.
+//! without holding every file in memory: a first pass notes when each file starts (or that it
+//! cannot tell); the replay then opens a file only once the stream reaches its first record.
+//! Invariant: every record is yielded once, and no record is yielded before a record of an
+//! earlier time, provided no file holds a record earlier than its noted start.
 
-use nhi_detect::Record;
 use nhi_model::Timestamp;
 use std::cmp::{Ordering, Reverse};
 use std::collections::BinaryHeap;
 use std::path::PathBuf;
 
-/// One input after the first pass: when it starts and, if they were kept, its records.
+/// One input after the first pass.
 pub struct Scanned {
     pub path: PathBuf,
-    pub first: Timestamp,
-    /// `None` when the records were dropped to save memory (they are read again when needed).
-    pub records: Option<Vec<Record>>,
+    /// No record of the input is earlier than this; `None` when the first pass could not tell,
+    /// so the input is opened before any other.
+    pub first: Option<Timestamp>,
 }
 
-/// A record waiting in the replay, ordered by time then arrival.
-struct Pending {
+/// What the replay orders: anything with a time.
+pub trait Timed {
+    fn time(&self) -> Timestamp;
+}
+
+/// An item waiting in the replay, ordered by time then arrival.
+struct Pending<T> {
     time: Timestamp,
     seq: usize,
-    record: Record,
+    item: T,
 }
 
-impl PartialEq for Pending {
+impl<T> PartialEq for Pending<T> {
     fn eq(&self, other: &Self) -> bool {
         (self.time, self.seq) == (other.time, other.seq)
     }
 }
 
-impl Eq for Pending {}
+impl<T> Eq for Pending<T> {}
 
-impl PartialOrd for Pending {
+impl<T> PartialOrd for Pending<T> {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for Pending {
+impl<T> Ord for Pending<T> {
     fn cmp(&self, other: &Self) -> Ordering {
         (self.time, self.seq).cmp(&(other.time, other.seq))
     }
 }
 
 /// The replay.
-pub struct Timeline {
+pub struct Timeline<T> {
     inputs: Vec<Scanned>,
     next_input: usize,
-    pending: BinaryHeap<Reverse<Pending>>,
+    pending: BinaryHeap<Reverse<Pending<T>>>,
     seq: usize,
 }
 
-impl Timeline {
+impl<T: Timed> Timeline<T> {
+    /// The inputs in the order they will be opened: by start, those of unknown start first.
     pub fn new(mut inputs: Vec<Scanned>) -> Self {
         inputs.sort_by_key(|input| input.first);
         Timeline {
@@ -63,93 +69,105 @@ impl Timeline {
         }
     }
 
-    /// The next record in time order and its sequence number; `reload` reads again the records
-    /// of an input the first pass did not keep.
-    pub fn next(
-        &mut self,
-        reload: &mut dyn FnMut(&Scanned) -> Vec<Record>,
-    ) -> Option<(usize, Record)> {
-        while let Some(input) = self.inputs.get_mut(self.next_input) {
-            let due = self
-                .pending
-                .peek()
-                .is_none_or(|Reverse(earliest)| input.first <= earliest.time);
+    /// The inputs, in the order `next` opens them.
+    pub fn inputs(&self) -> &[Scanned] {
+        &self.inputs
+    }
+
+    /// The next item in time order and its sequence number; `open` reads the items of the
+    /// input at the given position of [`Timeline::inputs`], called once per input, in order.
+    pub fn next(&mut self, open: &mut dyn FnMut(usize, &Scanned) -> Vec<T>) -> Option<(usize, T)> {
+        while let Some(input) = self.inputs.get(self.next_input) {
+            let due = match (input.first, self.pending.peek()) {
+                (_, None) | (None, _) => true,
+                (Some(first), Some(Reverse(earliest))) => first <= earliest.time,
+            };
             if !due {
                 break;
             }
-            let records = match input.records.take() {
-                Some(records) => records,
-                None => reload(input),
-            };
-            for record in records {
+            for item in open(self.next_input, input) {
                 self.seq += 1;
                 self.pending.push(Reverse(Pending {
-                    time: record.event.time,
+                    time: item.time(),
                     seq: self.seq,
-                    record,
+                    item,
                 }));
             }
             self.next_input += 1;
         }
         self.pending
             .pop()
-            .map(|Reverse(pending)| (pending.seq, pending.record))
+            .map(|Reverse(pending)| (pending.seq, pending.item))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use nhi_detect::normalise;
+    use chrono::TimeZone;
 
-    fn records(times: &[u32]) -> Vec<Record> {
-        let lines: Vec<String> = times
-            .iter()
-            .map(|second| {
-                format!(
-                    r#"{{"eventID":"e{second}","eventTime":"2024-01-01T00:00:{second:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{{"type":"IAMUser","arn":"a"}}}}"#
-                )
-            })
-            .collect();
-        normalise("t", lines.join("\n").as_bytes(), None).records
+    /// A record of the test: its second of 2024-01-01.
+    struct Item(u32);
+
+    impl Timed for Item {
+        fn time(&self) -> Timestamp {
+            chrono::Utc
+                .with_ymd_and_hms(2024, 1, 1, 0, 0, 0)
+                .unwrap()
+                .checked_add_signed(chrono::TimeDelta::seconds(self.0.into()))
+                .unwrap()
+        }
     }
 
-    fn scanned(name: &str, times: &[u32], keep: bool) -> Scanned {
-        let records = records(times);
+    fn scanned(name: &str, first: Option<u32>) -> Scanned {
         Scanned {
             path: name.into(),
-            first: records.iter().map(|r| r.event.time).min().unwrap(),
-            records: keep.then_some(records),
+            first: first.map(|second| Item(second).time()),
+        }
+    }
+
+    fn items(name: &str) -> Vec<Item> {
+        match name {
+            "late" => vec![Item(30), Item(40)],
+            "early" => vec![Item(10), Item(35), Item(20)],
+            "middle" => vec![Item(25)],
+            "unknown" => vec![Item(50), Item(5)],
+            _ => Vec::new(),
         }
     }
 
     #[test]
-    fn files_in_any_order_replay_in_time_order_and_dropped_files_are_reloaded() {
+    fn files_in_any_order_replay_in_time_order() {
         let mut timeline = Timeline::new(vec![
-            scanned("late", &[30, 40], true),
-            scanned("early", &[10, 35, 20], false),
-            scanned("middle", &[25], true),
+            scanned("late", Some(30)),
+            scanned("early", Some(10)),
+            scanned("middle", Some(25)),
+            scanned("unknown", None),
         ]);
-        assert_eq!(timeline.next_input, 0);
-        let mut reloaded = Vec::new();
-        let mut reload = |input: &Scanned| {
-            reloaded.push(input.path.display().to_string());
-            records(&[10, 35, 20])
+        let mut opened = Vec::new();
+        let mut open = |position: usize, input: &Scanned| {
+            opened.push((position, input.path.display().to_string()));
+            items(&input.path.display().to_string())
         };
-        let mut ids = Vec::new();
-        while let Some((_, record)) = timeline.next(&mut reload) {
-            ids.push(record.event.id);
+        let mut seconds = Vec::new();
+        while let Some((_, item)) = timeline.next(&mut open) {
+            seconds.push(item.0);
         }
-        assert_eq!(ids, vec!["e10", "e20", "e25", "e30", "e35", "e40"]);
-        assert_eq!(reloaded, vec!["early"]);
+        assert_eq!(seconds, vec![5, 10, 20, 25, 30, 35, 40, 50]);
+        let names: Vec<&str> = opened.iter().map(|(_, name)| name.as_str()).collect();
+        assert_eq!(names, vec!["unknown", "early", "middle", "late"]);
+        assert!(opened
+            .iter()
+            .enumerate()
+            .all(|(n, (position, _))| n == *position));
     }
 
     #[test]
     fn a_file_is_opened_only_when_the_stream_reaches_it() {
-        let mut timeline =
-            Timeline::new(vec![scanned("a", &[1, 2], true), scanned("b", &[50], true)]);
-        let mut reload = |_: &Scanned| Vec::new();
-        timeline.next(&mut reload);
+        let mut timeline: Timeline<Item> =
+            Timeline::new(vec![scanned("early", Some(10)), scanned("b", Some(50))]);
+        let mut open = |_: usize, input: &Scanned| items(&input.path.display().to_string());
+        timeline.next(&mut open);
         assert_eq!(timeline.next_input, 1);
     }
 }

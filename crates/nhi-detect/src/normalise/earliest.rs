@@ -1,0 +1,80 @@
+//! The earliest record time of an input, read from its bytes without parsing the JSON: what a
+//! replay needs to know about a file before it reads the file's records for real.
+
+use memchr::memmem;
+use nhi_model::Timestamp;
+
+/// Every field a normaliser takes a record's time from (CloudTrail, then Kubernetes audit).
+const TIME_KEYS: [&str; 5] = [
+    "\"eventTime\"",
+    "\"requestReceivedTimestamp\"",
+    "\"stageTimestamp\"",
+    "\"timestamp\"",
+    "\"creationTimestamp\"",
+];
+
+/// Longest RFC 3339 text looked at (nanoseconds and an offset fit).
+const LONGEST_TIME: usize = 40;
+
+/// The earliest time held by any time field of `bytes` (`"eventTime": "2024-..."` and the
+/// Kubernetes audit time fields, at any depth), or `None` when there is none. Every record's
+/// own time is among the values looked at, so no record of the input is earlier than this;
+/// a time written with JSON escapes is not seen.
+pub fn earliest_time(bytes: &[u8]) -> Option<Timestamp> {
+    TIME_KEYS
+        .iter()
+        .flat_map(|key| memmem::find_iter(bytes, key.as_bytes()).map(|at| at + key.len()))
+        .filter_map(|after_key| value_after(bytes, after_key))
+        .min()
+}
+
+/// The time in the string value that follows a key ending at `at`: `: "..."`, JSON whitespace
+/// allowed around the colon.
+fn value_after(bytes: &[u8], at: usize) -> Option<Timestamp> {
+    let rest = bytes.get(at..)?.trim_ascii_start().strip_prefix(b":")?;
+    let rest = rest.trim_ascii_start().strip_prefix(b"\"")?;
+    let end = memchr::memchr(b'"', &rest[..rest.len().min(LONGEST_TIME + 1)])?;
+    let text = std::str::from_utf8(&rest[..end]).ok()?;
+    chrono::DateTime::parse_from_rfc3339(text)
+        .ok()
+        .map(|time| time.to_utc())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalise::normalise;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_earliest_time_field_at_any_depth_counts() {
+        let bytes = br#"{"Records":[
+            {"eventTime":"2024-01-01T00:10:00Z","requestParameters":{"timestamp" : "2024-01-01T00:05:00+01:00"}},
+            {"eventTime" :"2024-01-01T00:01:00Z"}]}"#;
+        let earliest = earliest_time(bytes).unwrap();
+        assert_eq!(earliest.to_rfc3339(), "2023-12-31T23:05:00+00:00");
+        assert_eq!(earliest_time(b"{\"eventTime\": 12}"), None);
+        assert_eq!(earliest_time(b"{\"eventTime\": \"yesterday\"}"), None);
+        assert_eq!(earliest_time(b"\"eventTime\""), None);
+    }
+
+    proptest! {
+        /// The promise the replay relies on: no normalised record is earlier than the bound.
+        #[test]
+        fn no_record_is_earlier_than_the_bound(seconds in proptest::collection::vec(0u32..86_400, 1..20)) {
+            let lines: Vec<String> = seconds.iter().enumerate().map(|(n, second)| format!(
+                r#"{{"eventID":"e{n}","eventTime":"2024-01-01T{:02}:{:02}:{:02}Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","userIdentity":{{"type":"IAMUser","arn":"a"}}}}"#,
+                second / 3600, second / 60 % 60, second % 60)).collect();
+            let bytes = lines.join("\n");
+            let bound = earliest_time(bytes.as_bytes()).unwrap();
+            let records = normalise("t", bytes.as_bytes(), None).records;
+            prop_assert!(records.iter().all(|record| record.event.time >= bound));
+            prop_assert!(records.iter().any(|record| record.event.time == bound));
+        }
+
+        #[test]
+        fn never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let _ = earliest_time(&bytes);
+        }
+    }
+}
