@@ -85,7 +85,7 @@ pub fn read(path: &Path, max_inflated: u64) -> Result<Vec<u8>, InputProblem> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes);
     }
-    let mut inflated = Vec::new();
+    let mut inflated = Vec::with_capacity(inflated_size_hint(&bytes, max_inflated));
     MultiGzDecoder::new(bytes.as_slice())
         .take(max_inflated.saturating_add(1))
         .read_to_end(&mut inflated)
@@ -97,6 +97,17 @@ pub fn read(path: &Path, max_inflated: u64) -> Result<Vec<u8>, InputProblem> {
         return Err(InputProblem::new(path, message));
     }
     Ok(inflated)
+}
+
+/// What the gzip trailer says the data inflates to (the last member's size modulo 2^32, so a
+/// hint only), capped so that a lying trailer cannot make nhi reserve much.
+fn inflated_size_hint(gzip: &[u8], max_inflated: u64) -> usize {
+    const MOST_RESERVED: u64 = 64 << 20;
+    let Some(trailer) = gzip.last_chunk::<4>() else {
+        return 0;
+    };
+    let size = u64::from(u32::from_le_bytes(*trailer));
+    usize::try_from(size.min(max_inflated).min(MOST_RESERVED)).unwrap_or(0)
 }
 
 /// Reads and normalises one log; the source (CloudTrail, Kubernetes audit) is recognised from
