@@ -72,8 +72,8 @@ pub enum Command {
     Paths(PathsArgs),
     /// List every rule: id, severity, OWASP NHI mapping, description.
     Rules,
-    /// Hunt for identity threats in audit logs (CloudTrail, Kubernetes audit): Sigma rules and
-    /// behavioural detectors.
+    /// Hunt for identity threats in audit logs (CloudTrail, Kubernetes audit, GCP audit, Entra ID
+    /// sign-ins, GitHub audit): Sigma rules and behavioural detectors.
     Hunt(HuntArgs),
 }
 

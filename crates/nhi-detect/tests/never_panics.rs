@@ -40,6 +40,24 @@ fn json() -> impl Strategy<Value = Value> {
         Just("containers".to_string()),
         Just("data".to_string()),
         Just("rules".to_string()),
+        Just("protoPayload".to_string()),
+        Just("insertId".to_string()),
+        Just("timestamp".to_string()),
+        Just("methodName".to_string()),
+        Just("serviceName".to_string()),
+        Just("authenticationInfo".to_string()),
+        Just("createdDateTime".to_string()),
+        Just("appId".to_string()),
+        Just("servicePrincipalId".to_string()),
+        Just("properties".to_string()),
+        Just("records".to_string()),
+        Just("value".to_string()),
+        Just("status".to_string()),
+        Just("errorCode".to_string()),
+        Just("action".to_string()),
+        Just("actor".to_string()),
+        Just("@timestamp".to_string()),
+        Just("token_id".to_string()),
         "[a-zA-Z.]{1,8}",
     ];
     let leaf = prop_oneof![
@@ -141,7 +159,7 @@ fn behaviour_record() -> impl Strategy<Value = Record> {
         Just(Outcome::Unknown)
     ];
     (
-        any::<bool>(),
+        0..LogSource::ALL.len(),
         json(),
         action(),
         principal,
@@ -151,12 +169,8 @@ fn behaviour_record() -> impl Strategy<Value = Record> {
         any::<bool>(),
     )
         .prop_map(
-            |(aws, raw, action, principal, source_ip, outcome, second, keyed)| {
-                let source = if aws {
-                    LogSource::CloudTrail
-                } else {
-                    LogSource::K8sAudit
-                };
+            |(which, raw, action, principal, source_ip, outcome, second, keyed)| {
+                let source = LogSource::ALL[which];
                 let mut record = record(source, raw);
                 record.event.action = action;
                 record.event.principal = principal;
@@ -179,7 +193,8 @@ proptest! {
             bytes.push(b'\n');
             bytes.extend(serde_json::to_vec(&value).unwrap());
         }
-        for source in [None, Some(LogSource::CloudTrail), Some(LogSource::K8sAudit)] {
+        let sources = std::iter::once(None).chain(LogSource::ALL.map(Some));
+        for source in sources {
             let normalised = normalise("fuzz", &bytes, source);
             for error in &normalised.errors {
                 prop_assert!(error.to_string().starts_with("fuzz"));

@@ -54,7 +54,7 @@ impl Detector for PatternDetector {
         let record = seen.record;
         let action = match record.source {
             LogSource::CloudTrail => aws::api(&record.event.action),
-            LogSource::K8sAudit => record.event.action.as_str(),
+            _ => record.event.action.as_str(),
         };
         let indexed = self
             .by_action

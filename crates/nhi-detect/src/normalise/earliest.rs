@@ -4,13 +4,19 @@
 use memchr::memmem;
 use nhi_model::Timestamp;
 
-/// Every field a normaliser takes a record's time from (CloudTrail, then Kubernetes audit).
-const TIME_KEYS: [&str; 5] = [
-    "\"eventTime\"",
-    "\"requestReceivedTimestamp\"",
-    "\"stageTimestamp\"",
-    "\"timestamp\"",
-    "\"creationTimestamp\"",
+/// Every field a normaliser takes a record's time from (CloudTrail, Kubernetes audit, GCP audit,
+/// Entra ID sign-ins, GitHub audit), and whether it may hold milliseconds since the epoch (GitHub
+/// writes them) rather than RFC 3339 text.
+const TIME_KEYS: [(&str, bool); 9] = [
+    ("\"eventTime\"", false),
+    ("\"requestReceivedTimestamp\"", false),
+    ("\"stageTimestamp\"", false),
+    ("\"timestamp\"", false),
+    ("\"creationTimestamp\"", false),
+    ("\"createdDateTime\"", false),
+    ("\"time\"", false),
+    ("\"@timestamp\"", true),
+    ("\"created_at\"", true),
 ];
 
 /// Longest RFC 3339 text looked at (nanoseconds and an offset fit).
@@ -23,21 +29,37 @@ const LONGEST_TIME: usize = 40;
 pub fn earliest_time(bytes: &[u8]) -> Option<Timestamp> {
     TIME_KEYS
         .iter()
-        .flat_map(|key| memmem::find_iter(bytes, key.as_bytes()).map(|at| at + key.len()))
-        .filter_map(|after_key| value_after(bytes, after_key))
+        .flat_map(|&(key, millis)| {
+            memmem::find_iter(bytes, key.as_bytes()).map(move |at| (at + key.len(), millis))
+        })
+        .filter_map(|(after_key, millis)| value_after(bytes, after_key, millis))
         .min()
 }
 
-/// The time in the string value that follows a key ending at `at`: `: "..."`, JSON whitespace
-/// allowed around the colon.
-fn value_after(bytes: &[u8], at: usize) -> Option<Timestamp> {
+/// The time in the value that follows a key ending at `at`: `: "..."` (or `: 1714557600000`
+/// where `millis` allows), JSON whitespace allowed around the colon.
+fn value_after(bytes: &[u8], at: usize, millis: bool) -> Option<Timestamp> {
     let rest = bytes.get(at..)?.trim_ascii_start().strip_prefix(b":")?;
-    let rest = rest.trim_ascii_start().strip_prefix(b"\"")?;
+    let rest = rest.trim_ascii_start();
+    if millis && rest.first().is_some_and(u8::is_ascii_digit) {
+        return epoch_millis(rest);
+    }
+    let rest = rest.strip_prefix(b"\"")?;
     let end = memchr::memchr(b'"', &rest[..rest.len().min(LONGEST_TIME + 1)])?;
     let text = std::str::from_utf8(&rest[..end]).ok()?;
     chrono::DateTime::parse_from_rfc3339(text)
         .ok()
         .map(|time| time.to_utc())
+}
+
+/// A JSON integer of milliseconds since the epoch, as GitHub writes `@timestamp`.
+fn epoch_millis(digits: &[u8]) -> Option<Timestamp> {
+    let end = digits
+        .iter()
+        .position(|byte| !byte.is_ascii_digit())
+        .unwrap_or(digits.len());
+    let text = std::str::from_utf8(&digits[..end.min(19)]).ok()?;
+    chrono::DateTime::from_timestamp_millis(text.parse().ok()?)
 }
 
 #[cfg(test)]
@@ -56,6 +78,11 @@ mod tests {
         assert_eq!(earliest_time(b"{\"eventTime\": 12}"), None);
         assert_eq!(earliest_time(b"{\"eventTime\": \"yesterday\"}"), None);
         assert_eq!(earliest_time(b"\"eventTime\""), None);
+        let github = br#"{"@timestamp": 1714557600000, "action": "git.clone", "time": 5}"#;
+        assert_eq!(
+            earliest_time(github).unwrap().to_rfc3339(),
+            "2024-05-01T10:00:00+00:00"
+        );
     }
 
     proptest! {

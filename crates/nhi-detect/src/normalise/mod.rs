@@ -4,9 +4,12 @@
 //! a [`NormaliseError`] naming the input and the record's line or index; the rest goes on.
 //! Secret values that some records carry (session tokens, Secret data) are redacted from `raw`.
 
+mod azure_signin;
 mod cloudtrail;
 mod earliest;
 pub(crate) mod fields;
+mod gcp_audit;
+mod github_audit;
 mod k8s_audit;
 
 pub use earliest::earliest_time;
@@ -22,17 +25,33 @@ pub enum LogSource {
     CloudTrail,
     /// Kubernetes API server audit log (`audit.k8s.io` `Event` objects or an `EventList`).
     K8sAudit,
+    /// GCP Cloud Audit Logs (`LogEntry` objects with an `AuditLog` `protoPayload`).
+    GcpAudit,
+    /// Microsoft Entra ID sign-in logs (Graph `signIn` objects or diagnostic-settings exports).
+    AzureSignIn,
+    /// GitHub organisation or enterprise audit log entries.
+    GitHubAudit,
 }
 
 impl LogSource {
     /// Every source, in a fixed order.
-    pub const ALL: [LogSource; 2] = [LogSource::CloudTrail, LogSource::K8sAudit];
+    pub const ALL: [LogSource; 5] = [
+        LogSource::CloudTrail,
+        LogSource::K8sAudit,
+        LogSource::GcpAudit,
+        LogSource::AzureSignIn,
+        LogSource::GitHubAudit,
+    ];
 
-    /// The name used in [`Event::source`]: `cloudtrail` or `k8s-audit`.
+    /// The name used in [`Event::source`]: `cloudtrail`, `k8s-audit`, `gcp-audit`,
+    /// `azure-signin` or `github-audit`.
     pub fn as_str(self) -> &'static str {
         match self {
             LogSource::CloudTrail => "cloudtrail",
             LogSource::K8sAudit => "k8s-audit",
+            LogSource::GcpAudit => "gcp-audit",
+            LogSource::AzureSignIn => "azure-signin",
+            LogSource::GitHubAudit => "github-audit",
         }
     }
 
@@ -45,6 +64,27 @@ impl LogSource {
         let kind = object.get("kind").and_then(Value::as_str);
         if object.contains_key("auditID") || matches!(kind, Some("Event" | "EventList")) {
             return Some(LogSource::K8sAudit);
+        }
+        if object.contains_key("protoPayload") {
+            return Some(LogSource::GcpAudit);
+        }
+        let category = object.get("category").and_then(Value::as_str);
+        let graph_sign_in = object.contains_key("createdDateTime")
+            && ["appId", "servicePrincipalId", "userPrincipalName"]
+                .iter()
+                .any(|field| object.contains_key(*field));
+        if category.is_some_and(|category| azure_signin::CATEGORIES.contains(&category))
+            || graph_sign_in
+        {
+            return Some(LogSource::AzureSignIn);
+        }
+        if object.contains_key("action")
+            && object.contains_key("actor")
+            && ["@timestamp", "created_at", "_document_id"]
+                .iter()
+                .any(|field| object.contains_key(*field))
+        {
+            return Some(LogSource::GitHubAudit);
         }
         None
     }
@@ -175,6 +215,9 @@ pub fn normalise(input: &str, bytes: &[u8], source: Option<LogSource>) -> Normal
     out.records = match source {
         LogSource::CloudTrail => cloudtrail::normalise(input, values, &mut problems),
         LogSource::K8sAudit => k8s_audit::normalise(input, values, &mut problems),
+        LogSource::GcpAudit => gcp_audit::normalise(input, values, &mut problems),
+        LogSource::AzureSignIn => azure_signin::normalise(input, values, &mut problems),
+        LogSource::GitHubAudit => github_audit::normalise(input, values, &mut problems),
     };
     out.errors.extend(
         problems
@@ -242,7 +285,8 @@ fn syntax_error(input: &str, error: &serde_json::Error) -> NormaliseError {
 }
 
 /// Opens the containers a log may wrap records in: CloudTrail's `{"Records": [...]}`, a
-/// Kubernetes `EventList`, and (for a whole document) a plain JSON array.
+/// Kubernetes `EventList`, an Azure diagnostic export's `{"records": [...]}`, a Microsoft Graph
+/// page's `{"value": [...]}`, and (for a whole document) a plain JSON array.
 fn unwrap_container(
     at: Position,
     value: Value,
@@ -257,6 +301,10 @@ fn unwrap_container(
                 "Records"
             } else if object.get("kind").and_then(Value::as_str) == Some("EventList") {
                 "items"
+            } else if object.get("records").is_some_and(Value::is_array) {
+                "records"
+            } else if object.get("value").is_some_and(Value::is_array) {
+                "value"
             } else {
                 let at = if whole_document { at.within(0) } else { at };
                 return vec![(at, Value::Object(object))];

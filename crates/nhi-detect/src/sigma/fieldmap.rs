@@ -31,6 +31,9 @@ pub(crate) fn route(logsource: &Logsource) -> Result<LogSource, LoadProblem> {
     ) {
         (Some("aws"), None | Some("cloudtrail")) => Ok(LogSource::CloudTrail),
         (Some("kubernetes"), None | Some("audit")) => Ok(LogSource::K8sAudit),
+        (Some("gcp"), None | Some("gcp.audit")) => Ok(LogSource::GcpAudit),
+        (Some("azure"), Some("signinlogs")) => Ok(LogSource::AzureSignIn),
+        (Some("github"), None | Some("audit")) => Ok(LogSource::GitHubAudit),
         _ => {
             let show = |part: &Option<String>| part.clone().unwrap_or_else(|| "-".into());
             Err(LoadProblem::UnsupportedLogSource(format!(
@@ -43,19 +46,78 @@ pub(crate) fn route(logsource: &Logsource) -> Result<LogSource, LoadProblem> {
     }
 }
 
+/// SigmaHQ's GCP audit field names (`gcp.audit.*`) and the `LogEntry` paths they read.
+const GCP_AUDIT_FIELDS: [(&str, &str); 5] = [
+    ("gcp.audit.method_name", "protoPayload.methodName"),
+    ("gcp.audit.service_name", "protoPayload.serviceName"),
+    ("gcp.audit.resource_name", "protoPayload.resourceName"),
+    (
+        "gcp.audit.principal_email",
+        "protoPayload.authenticationInfo.principalEmail",
+    ),
+    (
+        "gcp.audit.caller_ip",
+        "protoPayload.requestMetadata.callerIp",
+    ),
+];
+
+/// SigmaHQ's sign-in log field names (Log Analytics columns) whose Graph `signIn` field is not
+/// the same name in lower camel case.
+const AZURE_SIGNIN_FIELDS: [(&str, &str); 5] = [
+    ("ResultType", "status.errorCode"),
+    ("ResultDescription", "status.failureReason"),
+    ("Username", "userPrincipalName"),
+    ("ClientApp", "clientAppUsed"),
+    ("IPAddress", "ipAddress"),
+];
+
 /// The raw paths a Sigma field name reads in records of `source`.
 pub(crate) fn field_paths(source: LogSource, field: &str) -> Vec<FieldPath> {
-    let mapped = match source {
-        LogSource::K8sAudit => K8S_AUDIT_FIELDS
-            .iter()
-            .find(|(name, _)| *name == field)
-            .map(|(_, paths)| *paths),
-        LogSource::CloudTrail => None,
+    let paths: Vec<String> = match source {
+        LogSource::K8sAudit => match K8S_AUDIT_FIELDS.iter().find(|(name, _)| *name == field) {
+            Some((_, paths)) => paths.iter().map(|path| path.to_string()).collect(),
+            None => vec![field.to_string()],
+        },
+        LogSource::GcpAudit => vec![gcp_audit_path(field)],
+        LogSource::AzureSignIn => azure_signin_paths(field),
+        LogSource::CloudTrail | LogSource::GitHubAudit => vec![field.to_string()],
     };
-    match mapped {
-        Some(paths) => paths.iter().map(|path| FieldPath::new(path)).collect(),
-        None => vec![FieldPath::new(field)],
+    paths.iter().map(|path| FieldPath::new(path)).collect()
+}
+
+/// `gcp.audit.method_name` and `data.protoPayload.methodName` (the Pub/Sub export's wrapper)
+/// both read `protoPayload.methodName` of a `LogEntry`.
+fn gcp_audit_path(field: &str) -> String {
+    match GCP_AUDIT_FIELDS.iter().find(|(name, _)| *name == field) {
+        Some((_, path)) => path.to_string(),
+        None => field.strip_prefix("data.").unwrap_or(field).to_string(),
     }
+}
+
+/// A sign-in field as written, in lower camel case (the diagnostic envelope's and Graph's
+/// spelling) and under its mapped Graph name, at the top of the record and inside a diagnostic
+/// export's `properties`.
+fn azure_signin_paths(field: &str) -> Vec<String> {
+    let mut chars = field.chars();
+    let camel = chars.next().map_or_else(String::new, |first| {
+        first.to_ascii_lowercase().to_string() + chars.as_str()
+    });
+    let mapped = AZURE_SIGNIN_FIELDS
+        .iter()
+        .find(|(name, _)| *name == field)
+        .map(|(_, path)| path.to_string());
+    let mut paths = vec![field.to_string()];
+    for path in std::iter::once(camel).chain(mapped) {
+        if !paths.contains(&path) {
+            paths.push(path);
+        }
+    }
+    let inside: Vec<String> = paths
+        .iter()
+        .map(|path| format!("properties.{path}"))
+        .collect();
+    paths.extend(inside);
+    paths
 }
 
 /// Raw fields whose exact values most rules require: the engine indexes rules by them.
@@ -63,6 +125,9 @@ pub(crate) fn index_fields(source: LogSource) -> &'static [&'static str] {
     match source {
         LogSource::CloudTrail => &["eventName", "eventSource"],
         LogSource::K8sAudit => &["objectRef.resource", "verb"],
+        LogSource::GcpAudit => &["protoPayload.methodName"],
+        LogSource::AzureSignIn => &[],
+        LogSource::GitHubAudit => &["action"],
     }
 }
 

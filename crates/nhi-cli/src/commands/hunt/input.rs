@@ -110,8 +110,8 @@ fn inflated_size_hint(gzip: &[u8], max_inflated: u64) -> usize {
     usize::try_from(size.min(max_inflated).min(MOST_RESERVED)).unwrap_or(0)
 }
 
-/// Reads and normalises one log; the source (CloudTrail, Kubernetes audit) is recognised from
-/// its records.
+/// Reads and normalises one log; its source (CloudTrail, Kubernetes, GCP, Entra ID, GitHub) is
+/// recognised from its records.
 pub fn load(path: &Path, max_inflated: u64) -> Result<Normalised, InputProblem> {
     let bytes = read(path, max_inflated)?;
     Ok(normalise(&path.display().to_string(), &bytes, None))
