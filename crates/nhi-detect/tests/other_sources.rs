@@ -21,6 +21,15 @@ fn gcp_entry(id: &str, minute: u32, method: &str, ip: &str, code: i64) -> Value 
     })
 }
 
+/// A listing, then a key created: one service account, from one address.
+fn gcp_pair() -> [Value; 2] {
+    let entry = |id, minute, method| gcp_entry(id, minute, method, "203.0.113.9", 0);
+    [
+        entry("g1", 1, "google.iam.admin.v1.ListServiceAccounts"),
+        entry("g2", 2, "google.iam.admin.v1.CreateServiceAccountKey"),
+    ]
+}
+
 fn sign_in(id: &str, hour: u32, ip: &str, error: i64) -> Value {
     json!({
         "id": id,
@@ -61,22 +70,7 @@ fn engine(rules: &str) -> SigmaEngine {
 
 #[test]
 fn each_source_is_recognised_in_each_container() {
-    let gcp = [
-        gcp_entry(
-            "g1",
-            1,
-            "google.iam.admin.v1.ListServiceAccounts",
-            "203.0.113.9",
-            0,
-        ),
-        gcp_entry(
-            "g2",
-            2,
-            "google.iam.admin.v1.CreateServiceAccountKey",
-            "203.0.113.9",
-            0,
-        ),
-    ];
+    let gcp = gcp_pair();
     let azure = [
         sign_in("a1", 10, "203.0.113.7", 0),
         sign_in("a2", 11, "203.0.113.7", 0),
@@ -130,22 +124,7 @@ fn sigma_rules_with_sigmahq_field_names_match() {
          ---\ntitle: Bot clone\nid: github-bot-clone\nlogsource:\n    product: github\n    service: audit\n\
          detection:\n    selection:\n        action: git.clone\n        actor|endswith: '[bot]'\n    condition: selection\n",
     );
-    let gcp = lines(&[
-        gcp_entry(
-            "g1",
-            1,
-            "google.iam.admin.v1.ListServiceAccounts",
-            "203.0.113.9",
-            0,
-        ),
-        gcp_entry(
-            "g2",
-            2,
-            "google.iam.admin.v1.CreateServiceAccountKey",
-            "203.0.113.9",
-            0,
-        ),
-    ]);
+    let gcp = lines(&gcp_pair());
     let azure_graph = json!({"value": [sign_in("a1", 10, "203.0.113.7", 0), sign_in("a2", 11, "203.0.113.7", 7000215)]});
     let azure_diagnostic = json!({"records": [{
         "time": "2024-05-01T12:00:00Z", "category": "ServicePrincipalSignInLogs",

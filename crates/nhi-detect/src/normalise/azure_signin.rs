@@ -24,21 +24,6 @@ pub(super) const CATEGORIES: [&str; 4] = [
     "ManagedIdentitySignInLogs",
 ];
 
-pub(super) fn normalise(
-    input: &str,
-    values: Vec<(Position, Value)>,
-    problems: &mut Vec<(Position, RecordProblem)>,
-) -> Vec<Record> {
-    values
-        .into_iter()
-        .filter_map(|(at, raw)| {
-            record(input, at, raw)
-                .map_err(|problem| problems.push((at, problem)))
-                .ok()
-        })
-        .collect()
-}
-
 /// A field of the sign-in: inside `properties` for a diagnostic export, else at the top.
 fn field<'a>(raw: &'a Value, path: &'static str) -> Result<Option<&'a str>, RecordProblem> {
     match get(raw, "properties").filter(|properties| properties.is_object()) {
@@ -55,7 +40,8 @@ fn number(raw: &Value, path: &str) -> Option<i64> {
         .or_else(|| value.as_str().and_then(|text| text.parse().ok()))
 }
 
-fn record(input: &str, at: Position, raw: Value) -> Result<Record, RecordProblem> {
+/// One record of the source, or why it is skipped.
+pub(super) fn record(input: &str, at: Position, raw: Value) -> Result<Record, RecordProblem> {
     if !raw.is_object() {
         return Err(RecordProblem::NotAnObject);
     }

@@ -20,22 +20,8 @@ const SECRET_PATHS: [&str; 2] = [
     "protoPayload.response.private_key_data",
 ];
 
-pub(super) fn normalise(
-    input: &str,
-    values: Vec<(Position, Value)>,
-    problems: &mut Vec<(Position, RecordProblem)>,
-) -> Vec<Record> {
-    values
-        .into_iter()
-        .filter_map(|(at, raw)| {
-            record(input, at, raw)
-                .map_err(|problem| problems.push((at, problem)))
-                .ok()
-        })
-        .collect()
-}
-
-fn record(input: &str, at: Position, mut raw: Value) -> Result<Record, RecordProblem> {
+/// One record of the source, or why it is skipped.
+pub(super) fn record(input: &str, at: Position, mut raw: Value) -> Result<Record, RecordProblem> {
     if !raw.is_object() {
         return Err(RecordProblem::NotAnObject);
     }

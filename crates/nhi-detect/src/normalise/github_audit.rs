@@ -13,22 +13,8 @@ use serde_json::Value;
 /// Time fields in order of preference: milliseconds since the epoch, or RFC 3339 text.
 const TIME_FIELDS: [&str; 2] = ["@timestamp", "created_at"];
 
-pub(super) fn normalise(
-    input: &str,
-    values: Vec<(Position, Value)>,
-    problems: &mut Vec<(Position, RecordProblem)>,
-) -> Vec<Record> {
-    values
-        .into_iter()
-        .filter_map(|(at, raw)| {
-            record(input, at, raw)
-                .map_err(|problem| problems.push((at, problem)))
-                .ok()
-        })
-        .collect()
-}
-
-fn record(input: &str, at: Position, raw: Value) -> Result<Record, RecordProblem> {
+/// One record of the source, or why it is skipped.
+pub(super) fn record(input: &str, at: Position, raw: Value) -> Result<Record, RecordProblem> {
     if !raw.is_object() {
         return Err(RecordProblem::NotAnObject);
     }

@@ -213,11 +213,11 @@ pub fn normalise(input: &str, bytes: &[u8], source: Option<LogSource>) -> Normal
     };
     let mut problems = Vec::new();
     out.records = match source {
-        LogSource::CloudTrail => cloudtrail::normalise(input, values, &mut problems),
+        LogSource::CloudTrail => each(input, values, &mut problems, cloudtrail::record),
         LogSource::K8sAudit => k8s_audit::normalise(input, values, &mut problems),
-        LogSource::GcpAudit => gcp_audit::normalise(input, values, &mut problems),
-        LogSource::AzureSignIn => azure_signin::normalise(input, values, &mut problems),
-        LogSource::GitHubAudit => github_audit::normalise(input, values, &mut problems),
+        LogSource::GcpAudit => each(input, values, &mut problems, gcp_audit::record),
+        LogSource::AzureSignIn => each(input, values, &mut problems, azure_signin::record),
+        LogSource::GitHubAudit => each(input, values, &mut problems, github_audit::record),
     };
     out.errors.extend(
         problems
@@ -225,6 +225,23 @@ pub fn normalise(input: &str, bytes: &[u8], source: Option<LogSource>) -> Normal
             .map(|(at, problem)| record_error(input, at, problem)),
     );
     out
+}
+
+/// Normalises candidate records one by one with `record`, noting each skipped one's problem.
+fn each(
+    input: &str,
+    values: Vec<(Position, Value)>,
+    problems: &mut Vec<(Position, RecordProblem)>,
+    record: fn(&str, Position, Value) -> Result<Record, RecordProblem>,
+) -> Vec<Record> {
+    values
+        .into_iter()
+        .filter_map(|(at, raw)| {
+            record(input, at, raw)
+                .map_err(|problem| problems.push((at, problem)))
+                .ok()
+        })
+        .collect()
 }
 
 fn record_error(input: &str, at: Position, problem: RecordProblem) -> NormaliseError {
