@@ -17,12 +17,14 @@ use std::sync::Arc;
 pub(crate) mod attr {
     pub const ARN: &str = "arn";
     pub const ACCOUNT: &str = "account";
-    /// `[{name, kind: inline|managed, arn?, version?, versions?, document}]`
+    /// `[{name, kind: inline|managed, arn?, version?, versions?, document}]`; a managed
+    /// policy's `document` is compact JSON text (one string, not a tree per principal that
+    /// attaches it), an inline one's an object.
     pub const POLICIES: &str = "aws_policies";
     /// Group ARNs of a user.
     pub const GROUPS: &str = "aws_groups";
     pub const TRUST_POLICY: &str = "aws_trust_policy";
-    /// `{arn, document?}`
+    /// `{arn, document?}`, the document as JSON text.
     pub const BOUNDARY: &str = "aws_permissions_boundary";
     pub const INSTANCE_PROFILES: &str = "aws_instance_profiles";
     pub const SERVICE_LINKED: &str = "aws_service_linked";

@@ -14,6 +14,7 @@ use nhi_model::{Edge, EdgeKind, Grant, Identity, IdentityKind, Location};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::{BTreeMap, HashMap};
+use std::rc::Rc;
 
 /// Reads `get-account-authorization-details` output.
 pub(crate) struct AuthorizationDetails;
@@ -155,13 +156,24 @@ struct Reader<'f, 'e, 'o> {
     policies: PolicyIndex<'e>,
     /// Group name -> ARN, to turn a user's `GroupList` into ARNs.
     groups: HashMap<&'e str, &'e str>,
+    /// Managed policies decoded so far, by ARN: a policy attached to thousands of principals is
+    /// decoded once.
+    decoded: HashMap<&'e str, Result<Decoded, String>>,
     out: &'o mut Discovery,
+}
+
+/// A managed policy's default document, parsed (for grants) and as compact JSON text (for the
+/// `aws_policies` entries of every principal that attaches it).
+#[derive(Clone)]
+struct Decoded {
+    document: Rc<Value>,
+    text: Value,
 }
 
 /// A policy of a principal, ready for its `aws_policies` entry and its grants.
 struct PolicyEntry {
     entry: Value,
-    document: Option<Value>,
+    document: Option<Rc<Value>>,
     label: String,
 }
 
@@ -193,8 +205,24 @@ impl<'f, 'e, 'o> Reader<'f, 'e, 'o> {
             file,
             policies,
             groups,
+            decoded: HashMap::new(),
             out,
         }
+    }
+
+    /// The default document of the managed policy `arn`, decoded once.
+    fn managed(&mut self, arn: &'e str, raw: &'e Value) -> Result<Decoded, String> {
+        self.decoded
+            .entry(arn)
+            .or_insert_with(|| {
+                let document = decode_document(raw)?;
+                let text = Value::String(document.to_string());
+                Ok(Decoded {
+                    document: Rc::new(document),
+                    text,
+                })
+            })
+            .clone()
     }
 
     fn read_all(mut self, export: &'e Export) {
@@ -209,7 +237,7 @@ impl<'f, 'e, 'o> Reader<'f, 'e, 'o> {
         }
     }
 
-    fn user(&mut self, index: usize, user: &UserDetail) {
+    fn user(&mut self, index: usize, user: &'e UserDetail) {
         let path = format!("UserDetailList[{index}]");
         let mut identity = self.principal(
             "user",
@@ -254,7 +282,7 @@ impl<'f, 'e, 'o> Reader<'f, 'e, 'o> {
         self.finish(identity, policies, user.permissions_boundary.as_ref());
     }
 
-    fn role(&mut self, index: usize, role: &RoleDetail) {
+    fn role(&mut self, index: usize, role: &'e RoleDetail) {
         let path = format!("RoleDetailList[{index}]");
         let mut identity = self.principal(
             "role",
@@ -302,7 +330,7 @@ impl<'f, 'e, 'o> Reader<'f, 'e, 'o> {
     }
 
     /// A group: `bound-to` edges to each of its policies (with the policy entry as attributes).
-    fn group(&mut self, index: usize, group: &GroupDetail) {
+    fn group(&mut self, index: usize, group: &'e GroupDetail) {
         let path = format!("GroupDetailList[{index}]");
         let from = format!("aws:group:{}", group.arn);
         for policy in self.policies_of(
@@ -366,7 +394,7 @@ impl<'f, 'e, 'o> Reader<'f, 'e, 'o> {
         path: &str,
         inline_key: &str,
         inline: &[InlinePolicy],
-        attached: &[AttachedPolicy],
+        attached: &'e [AttachedPolicy],
     ) -> Vec<PolicyEntry> {
         let mut entries = Vec::new();
         for (i, policy) in inline.iter().enumerate() {
@@ -374,7 +402,7 @@ impl<'f, 'e, 'o> Reader<'f, 'e, 'o> {
                 Ok(document) => entries.push(PolicyEntry {
                     entry: json!({"name": policy.policy_name, "kind": "inline", "document": document}),
                     label: format!("inline policy {}", policy.policy_name),
-                    document: Some(document),
+                    document: Some(Rc::new(document)),
                 }),
                 Err(message) => self.error(&format!("{path}.{inline_key}[{i}].PolicyDocument"), &message),
             }
@@ -395,12 +423,12 @@ impl<'f, 'e, 'o> Reader<'f, 'e, 'o> {
             };
             entry["version"] = version.into();
             entry["versions"] = versions.into();
-            match decode_document(raw) {
-                Ok(document) => {
-                    entry["document"] = document.clone();
+            match self.managed(&policy.policy_arn, raw) {
+                Ok(decoded) => {
+                    entry["document"] = decoded.text;
                     entries.push(PolicyEntry {
                         entry,
-                        document: Some(document),
+                        document: Some(decoded.document),
                         label,
                     });
                 }
@@ -420,7 +448,7 @@ impl<'f, 'e, 'o> Reader<'f, 'e, 'o> {
         &mut self,
         mut identity: Identity,
         policies: Vec<PolicyEntry>,
-        boundary: Option<&Boundary>,
+        boundary: Option<&'e Boundary>,
     ) {
         for policy in &policies {
             if let Some(document) = &policy.document {
@@ -435,12 +463,10 @@ impl<'f, 'e, 'o> Reader<'f, 'e, 'o> {
         if let Some(boundary) = boundary.filter(|b| !b.permissions_boundary_arn.is_empty()) {
             let arn = boundary.permissions_boundary_arn.as_str();
             let mut value = json!({"arn": arn});
-            if let Some(document) = self
-                .policies
-                .get(arn)
-                .and_then(|(_, raw, _)| decode_document(raw).ok())
-            {
-                value["document"] = document;
+            if let Some(&(_, raw, _)) = self.policies.get(arn) {
+                if let Ok(decoded) = self.managed(arn, raw) {
+                    value["document"] = decoded.text;
+                }
             }
             identity
                 .attributes
