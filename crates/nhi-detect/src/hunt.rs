@@ -7,6 +7,7 @@ use crate::normalise::Record;
 use crate::sigma::{group_alerts, EventRef, Screened, SigmaEngine, SigmaMatch, SigmaStream};
 use nhi_model::{Alert, RuleMeta, Timestamp};
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 
 /// Events an alert lists; past it, further events are counted in its summary only.
 pub const MAX_LISTED_EVENTS: usize = 1000;
@@ -93,7 +94,9 @@ enum Origin {
 
 struct Entry {
     alert: Alert,
-    listed: HashSet<String>,
+    /// Hashes of the ids in `alert.events`, to list each event once without a second copy of
+    /// every id (a collision, at odds of about 1 in 10^13 per alert, would leave one event unlisted).
+    listed: HashSet<u64>,
     unlisted: usize,
     origin: Origin,
 }
@@ -101,17 +104,24 @@ struct Entry {
 impl Entry {
     fn add_events(&mut self, events: &[EventRef]) {
         for event in events {
-            if self.listed.contains(&event.id) {
+            let hash = id_hash(&event.id);
+            if self.listed.contains(&hash) {
                 continue;
             }
             if self.listed.len() >= MAX_LISTED_EVENTS {
                 self.unlisted += 1;
             } else {
-                self.listed.insert(event.id.clone());
+                self.listed.insert(hash);
                 self.alert.events.push(event.id.clone());
             }
         }
     }
+}
+
+fn id_hash(id: &str) -> u64 {
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    id.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// Alerts being built, one per (detector, principal).
