@@ -26,7 +26,7 @@ mod validators;
 pub use decode::Encoding;
 pub use error::RuleError;
 pub use redact::redact;
-pub use rule::Rule;
+pub use rule::{Rule, Slot};
 pub use ruleset::{catalog, RuleSet};
 pub use scanner::{DecodeLimits, ScanOptions, ScanOutcome, Scanner, SecretMatch};
 pub use selftest::ExampleFailure;

@@ -112,7 +112,7 @@ impl Source for SecretsSource {
     }
 
     fn read(&self, file: &SourceFile, ctx: &SourceContext, out: &mut Discovery) {
-        self.scanner.scan(file.bytes, |found| {
+        self.scanner.scan_file(file.path, file.bytes, |found| {
             out.inventory
                 .add_credential(self.credential(&found, file, ctx));
         });
