@@ -11,6 +11,7 @@
 //! ```
 
 mod compile;
+mod context;
 mod decode;
 mod entropy;
 mod error;
@@ -23,6 +24,7 @@ mod selftest;
 mod text;
 mod validators;
 
+pub use context::{secret_context, ContextField, ContextRole, SecretSpot};
 pub use decode::Encoding;
 pub use error::RuleError;
 pub use redact::redact;
