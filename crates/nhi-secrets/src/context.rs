@@ -127,6 +127,8 @@ const KEYWORDS: &[(&str, ContextRole)] = &[
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Pair {
     key: String,
+    /// Where the key starts (after its quote, if quoted).
+    key_start: usize,
     value: String,
     start: usize,
     end: usize,
@@ -222,7 +224,16 @@ fn candidates(lines: &[&[u8]], spot: &SecretSpot, secret_lines: &[usize]) -> Vec
         if line.len() > MAX_LINE || (i != at && (is_skip(line) || holds_secret)) {
             continue;
         }
+        let head = line_head(line);
+        let tag = line.trim_ascii_start().starts_with(b"<");
         for pair in pairs(line) {
+            // Another line speaks for the block through its own key (`DB_HOST=`, `"host":`,
+            // `login x`, an XML tag's fields), not through what a line of code happens to hold
+            // further on (`req.post = {"user": ...}`).
+            let leads = i == at || tag || pair.keyword.is_some() || pair.key_start == head;
+            if !leads {
+                continue;
+            }
             let overlaps = i == at
                 && pair.start < spot.column.saturating_sub(1) + spot.len.max(1)
                 && spot.column.saturating_sub(1) < pair.end;
@@ -235,6 +246,32 @@ fn candidates(lines: &[&[u8]], spot: &SecretSpot, secret_lines: &[usize]) -> Vec
         }
     }
     out
+}
+
+/// Where a line's own key starts: after indentation, a YAML list dash, `export` / `set`,
+/// `define(` and a quote.
+fn line_head(line: &[u8]) -> usize {
+    let mut i = skip_space(line, 0);
+    if line[i..].starts_with(b"- ") {
+        i = skip_space(line, i + 2);
+    }
+    for word in [&b"export"[..], b"set", b"define"] {
+        let rest = &line[i..];
+        let ends = rest
+            .get(word.len())
+            .is_some_and(|b| matches!(b, b' ' | b'\t' | b'('));
+        if rest.starts_with(word) && ends {
+            i = skip_space(line, i + word.len());
+            if line.get(i) == Some(&b'(') {
+                i = skip_space(line, i + 1);
+            }
+            break;
+        }
+    }
+    if matches!(line.get(i), Some(b'"' | b'\'')) {
+        i += 1;
+    }
+    i
 }
 
 /// The block of line `at`: `(first, last, opener)`. A line at the margin belongs to the run of
@@ -474,6 +511,7 @@ fn xml_element(line: &[u8], i: usize, out: &mut Vec<Pair>) -> Option<usize> {
     }
     out.push(Pair {
         key: text(name),
+        key_start: i + 1,
         value: text(&line[start..close]),
         start,
         end: close,
@@ -505,6 +543,7 @@ fn quoted_key(line: &[u8], i: usize, out: &mut Vec<Pair>) -> Option<usize> {
     };
     out.push(Pair {
         key: text(&line[key_start..key_end]),
+        key_start,
         value: text(&line[start..end]),
         start,
         end,
@@ -532,6 +571,7 @@ fn bare_key(line: &[u8], i: usize, out: &mut Vec<Pair>) -> Option<usize> {
         let (start, end, next) = value_at(line, v);
         out.push(Pair {
             key: text(key),
+            key_start: i,
             value: text(&line[start..end]),
             start,
             end,
@@ -549,6 +589,7 @@ fn bare_key(line: &[u8], i: usize, out: &mut Vec<Pair>) -> Option<usize> {
     let (start, end, next) = value_at(line, j);
     out.push(Pair {
         key: text(key),
+        key_start: i,
         value: text(&line[start..end]),
         start,
         end,
@@ -727,6 +768,18 @@ mod tests {
     fn flags_numbers_variables_and_form_fields_are_not_context() {
         let text = "{\n  \"usernameField\": \"login\",\n  \"user\": \"${USER}\",\n  \"db\": 0,\n  \"host\": \"true\",\n  \"password\": \"Kq2-vLz9\"\n}\n";
         assert!(context_of(text, "Kq2-vLz9").is_empty());
+    }
+
+    #[test]
+    fn code_lines_do_not_speak_for_a_block() {
+        let text = "sk = 'Kq2-vLz9Xc'\nreq.post = {\"url\": \"http://app.corp.internal\", \"user\": \"ops\"}\nexport SMTP_USER=ops\n";
+        assert_eq!(context_of(text, "Kq2-vLz9Xc"), [row(3, "SMTP_USER", "ops")]);
+    }
+
+    #[test]
+    fn a_yaml_list_item_leads_with_its_key() {
+        let text = "github.com:\n- user: ops-bot\n  oauth_token: \"Kq2-vLz9Xc\"\n";
+        assert_eq!(context_of(text, "Kq2-vLz9Xc"), [row(2, "user", "ops-bot")]);
     }
 
     #[test]

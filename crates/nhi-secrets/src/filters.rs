@@ -190,7 +190,10 @@ pub(crate) fn is_template_value(secret: &[u8], slot: Slot) -> bool {
         .is_some_and(|ac| ac.is_match(secret));
     let lower = secret.to_ascii_lowercase();
     let whole = |list: &[&[u8]]| list.contains(&lower.as_slice());
+    // `` `pass show db` `` and `$(...)` run a command that prints the password.
+    let command = secret.first() == Some(&b'`');
     marked
+        || command
         || is_variable_syntax(secret)
         || is_reference(secret)
         || whole(CONVENTIONAL_NON_SECRETS)
@@ -250,6 +253,9 @@ const REFERENCE_MARKERS: &[&[u8]] = &[
     b"#{",
     b"secrets.",
     b"vault:",
+    // Apple's notarisation tools (gon, altool): `@env:AC_PASSWORD`, `@keychain:AC_PASSWORD`.
+    b"@env:",
+    b"@keychain:",
     b"ref+",
     b"!ref",
     b"config.",
@@ -630,6 +636,7 @@ mod tests {
         assert!(noise("db-credentials-2"));
         assert!(noise("user_12345"));
         assert!(noise("Enter password"));
+        assert!(noise("@env:AC_PASSWORD"));
         assert!(noise("https://oauth2.googleapis.com/token"));
         assert!(!noise("https://ci:Zr7kQ3wPq9@git.corp.internal/"));
         assert!(!noise("hunter2"));

@@ -157,9 +157,12 @@ impl Rule {
     /// Whether the rule applies to the file at `path` (`/` or `\\` separated).
     /// A template copy (`.env.example`, `config.php.dist`) is never the store itself.
     pub fn applies_to(&self, path: &str) -> bool {
+        self.applies_to_file(&FileName::new(path))
+    }
+    /// As [`Rule::applies_to`], for a path prepared once per file.
+    pub(crate) fn applies_to_file(&self, file: &FileName) -> bool {
         self.files.is_empty()
-            || (!is_template_copy(path)
-                && self.files.iter().any(|pattern| path_matches(pattern, path)))
+            || (!file.template && self.files.iter().any(|pattern| file.matches(pattern)))
     }
     /// The credential slot the rule reads, if its field is one a format defines.
     pub fn slot(&self) -> Option<Slot> {
@@ -295,7 +298,11 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule, (String, String)> 
         validator: spec.validator,
         generic: spec.generic,
         multiline: spec.multiline,
-        files: spec.files,
+        files: spec
+            .files
+            .iter()
+            .map(|f| f.replace('\\', "/").to_ascii_lowercase())
+            .collect(),
         slot: spec.slot,
         remediation: spec.remediation.trim().to_string(),
         examples: spec.examples,
@@ -304,19 +311,29 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule, (String, String)> 
     })
 }
 
-/// Whether `path` is named by `pattern`: a file name (`.pgpass`, `*.ini`) is matched against the
-/// last path component, a pattern with `/` (`.vscode/sftp.json`) against the path's tail. `*`
-/// matches any run of characters within a component; names compare case-insensitively.
-pub(crate) fn path_matches(pattern: &str, path: &str) -> bool {
-    let path = path.replace('\\', "/").to_ascii_lowercase();
-    let pattern = pattern.to_ascii_lowercase();
-    let wanted: Vec<&str> = pattern.split('/').collect();
-    let parts: Vec<&str> = path.split('/').collect();
-    parts.len() >= wanted.len()
-        && parts[parts.len() - wanted.len()..]
-            .iter()
-            .zip(&wanted)
-            .all(|(part, want)| glob_matches(want, part))
+/// A file's path, lowercased with `/` separators, as file patterns are matched against it.
+pub(crate) struct FileName {
+    lower: String,
+    /// A template copy (`.env.example`) is never the store itself.
+    template: bool,
+}
+
+impl FileName {
+    pub(crate) fn new(path: &str) -> FileName {
+        let lower = path.replace('\\', "/").to_ascii_lowercase();
+        let template = TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s));
+        FileName { lower, template }
+    }
+
+    /// Whether `pattern` (lowercase, see `RuleSpec::files`) names this file: a file name
+    /// (`.pgpass`, `*.ini`) is matched against the last path component, a pattern with `/`
+    /// (`.vscode/sftp.json`) against the path's tail; `*` matches within one component.
+    fn matches(&self, pattern: &str) -> bool {
+        let mut parts = self.lower.rsplit('/');
+        pattern
+            .rsplit('/')
+            .all(|want| parts.next().is_some_and(|part| glob_matches(want, part)))
+    }
 }
 
 /// Suffixes of files that document a configuration rather than hold it.
@@ -330,11 +347,6 @@ const TEMPLATE_SUFFIXES: &[&str] = &[
     ".default",
     ".skel",
 ];
-
-fn is_template_copy(path: &str) -> bool {
-    let lower = path.to_ascii_lowercase();
-    TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s))
-}
 
 /// `*`-only glob over one path component (no `/` in either).
 fn glob_matches(pattern: &str, text: &str) -> bool {

@@ -9,7 +9,7 @@ use crate::decode::{self, Candidate, Encoding};
 use crate::entropy::shannon;
 use crate::error::RuleError;
 use crate::filters;
-use crate::rule::Rule;
+use crate::rule::{FileName, Rule};
 use crate::ruleset::RuleSet;
 use crate::text::{self, LineCounter, Window};
 use crate::validators::{validate, Validation, Verdict};
@@ -219,11 +219,15 @@ impl Scanner {
 
     /// Runs the rules scoped to files named like `path` over the whole (small) file.
     fn scan_store(&self, path: &str, layer: &Layer<'_>, state: &mut ScanState) {
-        if path.is_empty() || layer.hay.len() > MAX_STORE_FILE {
+        if path.is_empty()
+            || layer.hay.len() > MAX_STORE_FILE
+            || self.content_rules == self.rules.len()
+        {
             return;
         }
+        let file = FileName::new(path);
         for (index, rule) in self.rules.iter().enumerate().skip(self.content_rules) {
-            if rule.applies_to(path) {
+            if rule.applies_to_file(&file) {
                 let window = Window {
                     rule: u32::try_from(index).unwrap_or(u32::MAX),
                     range: 0..layer.hay.len(),
