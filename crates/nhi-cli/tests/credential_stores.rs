@@ -212,3 +212,19 @@ fn context_leaves_with_its_secret_so_ci_passes_once_secrets_are_accepted() {
     assert_eq!(after, serde_json::json!([]), "{after:#}");
     assert_eq!(status, Some(0), "info context alone does not fail CI");
 }
+
+#[test]
+fn show_secrets_reveals_the_secret_in_its_own_record_only() {
+    let dir = tempfile::tempdir().unwrap();
+    estate(&dir.path().join("estate"));
+    let (report, _) = scan(dir.path(), &["--show-secrets"]);
+    let findings = report.as_array().unwrap();
+    let pgpass = findings
+        .iter()
+        .find(|f| f["rule"] == "pgpass-password")
+        .unwrap();
+    assert_eq!(pgpass["secret"], "hunter22");
+    for context in findings.iter().filter(|f| f["rule"] == "secret-context") {
+        assert!(context.get("secret").is_none(), "{context}");
+    }
+}

@@ -227,7 +227,10 @@ fn record<'a>(finding: &'a Finding, inventory: &'a Inventory) -> SecretRecord<'a
             .as_array()
             .map(|notes| notes.iter().filter_map(|n| n.as_str()).collect())
             .unwrap_or_default(),
+        // A context line names an account or host: its record never carries the secret it
+        // explains, even with --show-secrets (the secret's own record does).
         secret: credential
+            .filter(|_| !nhi_analysis::is_secret_context(finding))
             .and_then(|c| c.attributes.get("plaintext"))
             .and_then(|v| v.as_str()),
         owasp: &finding.owasp,
