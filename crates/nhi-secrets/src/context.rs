@@ -244,8 +244,58 @@ fn candidates(lines: &[&[u8]], spot: &SecretSpot, secret_lines: &[usize]) -> Vec
                 out.push(candidate);
             }
         }
+        if Some(i) == opener {
+            out.extend(place_key(line, i + 1));
+        }
     }
     out
+}
+
+/// Top-level domains and suffixes that make an object key a host name.
+const HOST_SUFFIXES: &[&str] = &[
+    ".com",
+    ".io",
+    ".org",
+    ".net",
+    ".dev",
+    ".cloud",
+    ".internal",
+    ".local",
+    ".corp",
+    ".lan",
+];
+
+/// An opener keyed by where its object is used (`"https://index.docker.io/v1/": {` in a Docker
+/// config, `registry.corp.internal:` in YAML): the place the secrets inside open.
+fn place_key(line: &[u8], number: usize) -> Option<Candidate> {
+    let trimmed = line.trim_ascii();
+    let body = trimmed
+        .strip_suffix(b"{")
+        .or_else(|| trimmed.strip_suffix(b"["))
+        .unwrap_or(trimmed)
+        .trim_ascii_end();
+    let key = body.strip_suffix(b":")?.trim_ascii();
+    let key = std::str::from_utf8(key)
+        .ok()?
+        .trim_matches(|c| c == '"' || c == '\'');
+    let lower = key.to_ascii_lowercase();
+    let bare = lower.trim_end_matches('/');
+    let host_like = lower.contains("://")
+        || HOST_SUFFIXES.iter().any(|suffix| {
+            bare.split(['/', ':'])
+                .next()
+                .is_some_and(|host| host.ends_with(suffix))
+        });
+    let plain = !key.is_empty() && key.len() <= MAX_VALUE && !key.contains(char::is_whitespace);
+    (host_like && plain).then(|| Candidate {
+        field: ContextField {
+            line: number,
+            key: "section".into(),
+            value: without_userinfo(key, ContextRole::Place),
+            role: ContextRole::Place,
+        },
+        prefix: String::new(),
+    })
 }
 
 /// Where a line's own key starts: after indentation, a YAML list dash, `export` / `set`,
@@ -780,6 +830,20 @@ mod tests {
     fn a_yaml_list_item_leads_with_its_key() {
         let text = "github.com:\n- user: ops-bot\n  oauth_token: \"Kq2-vLz9Xc\"\n";
         assert_eq!(context_of(text, "Kq2-vLz9Xc"), [row(2, "user", "ops-bot")]);
+    }
+
+    #[test]
+    fn an_object_keyed_by_its_host_names_the_place() {
+        let docker = "{\n  \"auths\": {\n    \"https://registry.corp.internal/v2/\": {\n      \"email\": \"ci@corp.internal\",\n      \"auth\": \"Y2k6S3EyLXZMejlYYw==\"\n    }\n  }\n}\n";
+        assert_eq!(
+            context_of(docker, "Y2k6S3EyLXZMejlYYw=="),
+            [
+                row(3, "section", "https://registry.corp.internal/v2/"),
+                row(4, "email", "ci@corp.internal")
+            ]
+        );
+        let settings = "{\n  \"compilerOptions\": {\n    \"token\": \"Kq2-vLz9Xc\"\n  }\n}\n";
+        assert!(context_of(settings, "Kq2-vLz9Xc").is_empty());
     }
 
     #[test]
