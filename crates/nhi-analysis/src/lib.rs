@@ -94,9 +94,32 @@ pub fn analyse(inventory: &Inventory, ctx: &AnalysisContext) -> Vec<Finding> {
     findings
 }
 
-/// Metadata of every risk rule, for `nhi rules`.
+/// Metadata of every risk rule, for `nhi rules`, and of the info rule that reports the account
+/// and host lines next to a leaked secret (`secret-context`).
 pub fn catalog() -> Vec<RuleMeta> {
-    rules().iter().map(|rule| rule.meta().clone()).collect()
+    rules()
+        .iter()
+        .map(|rule| rule.meta().clone())
+        .chain([secrets::CONTEXT.clone()])
+        .collect()
+}
+
+/// Whether a finding is the context of a secret (`secret-context`) rather than a risk itself.
+pub fn is_secret_context(finding: &Finding) -> bool {
+    finding.rule == secrets::CONTEXT_RULE
+}
+
+/// The ids of the secret findings a `secret-context` finding explains (empty for other findings).
+pub fn context_links(finding: &Finding) -> Vec<&str> {
+    finding.evidence["secrets"]
+        .as_array()
+        .map(|secrets| {
+            secrets
+                .iter()
+                .filter_map(|s| s["finding"].as_str())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

@@ -235,8 +235,20 @@ impl Credential {
                 mine.encrypted = Some(false);
             }
         }
+        // First seen wins, key by key: objects keyed by place (a secret's sightings) gain the
+        // other copy's places instead of losing them.
         for (k, v) in other.attributes {
-            self.attributes.entry(k).or_insert(v);
+            match (self.attributes.get_mut(&k), v) {
+                (Some(serde_json::Value::Object(mine)), serde_json::Value::Object(theirs)) => {
+                    for (key, value) in theirs {
+                        mine.entry(key).or_insert(value);
+                    }
+                }
+                (Some(_), _) => {}
+                (None, v) => {
+                    self.attributes.insert(k, v);
+                }
+            }
         }
         self.locations.extend(other.locations);
         self.locations.sort();

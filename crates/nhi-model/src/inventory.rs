@@ -131,4 +131,29 @@ mod tests {
         ));
         assert_eq!(inv.credentials_of("x509:certificate:cn=api").count(), 1);
     }
+
+    #[test]
+    fn merging_keeps_the_places_of_object_attributes_from_both_copies() {
+        let mut inv = Inventory::default();
+        let mut a = Credential::new("password:fp1:aa", CredentialKind::Password, "fp1:aa");
+        a.attributes.insert("rule".into(), "first".into());
+        a.attributes.insert(
+            "sightings".into(),
+            serde_json::json!({"a/.env:3": {"rule": "x"}}),
+        );
+        let mut b = a.clone();
+        b.attributes.insert("rule".into(), "second".into());
+        b.attributes.insert(
+            "sightings".into(),
+            serde_json::json!({"a/.env:3": {"rule": "y"}, "b/.ftpconfig:6": {"rule": "z"}}),
+        );
+        inv.add_credential(a);
+        inv.add_credential(b);
+        let merged = &inv.credentials["password:fp1:aa"];
+        assert_eq!(merged.attributes["rule"], "first");
+        assert_eq!(
+            merged.attributes["sightings"],
+            serde_json::json!({"a/.env:3": {"rule": "x"}, "b/.ftpconfig:6": {"rule": "z"}})
+        );
+    }
 }

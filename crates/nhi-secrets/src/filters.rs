@@ -2,6 +2,8 @@
 //! lockfile integrity hashes; and, for generic rules only, UUIDs, hex digests, file paths and
 //! variable references. Each filter is a pure function of the secret (and its surroundings).
 
+use crate::entropy::shannon;
+use crate::rule::{Rule, Slot};
 use aho_corasick::AhoCorasick;
 use std::sync::LazyLock;
 
@@ -107,6 +109,110 @@ const PLACEHOLDER_VALUES: &[&[u8]] = &[
     b"sometoken",
 ];
 
+/// Markers that only a template or documentation puts in a credential slot: even a credential
+/// store holding one of them holds no password (checked lowercased, as substrings).
+const TEMPLATE_MARKERS: &[&[u8]] = &[
+    b"xxxx",
+    b"****",
+    b"....",
+    b"${",
+    b"{{",
+    b"}}",
+    b"your-",
+    b"your_",
+    b"yourpassword",
+    b"changeme",
+    b"change_me",
+    b"change-me",
+    b"placeholder",
+    b"redacted",
+    b"replace_me",
+    b"replaceme",
+    b"replace-me",
+    b"insert_",
+    b"insert-",
+    b"notreal",
+    b"not_real",
+    b"not-a-real",
+    b"not_a_real",
+];
+
+/// Whole values that are not secrets even in a credential slot: the conventional password of
+/// anonymous FTP (RFC 1635), and flags (`USE_PASSWORD=true` switches a password on, it is none).
+const CONVENTIONAL_NON_SECRETS: &[&[u8]] = &[
+    b"anonymous",
+    b"true",
+    b"false",
+    b"yes",
+    b"no",
+    b"on",
+    b"off",
+    b"null",
+    b"none",
+    b"nil",
+    b"undefined",
+];
+
+/// Whole values documentation writes in the password place of a URI (`user:password@host`,
+/// RabbitMQ's `guest:guest@localhost`): in a URI they are placeholders, in a store they are not.
+const URI_DOCUMENTATION_WORDS: &[&[u8]] =
+    &[b"password", b"passwd", b"pass", b"pwd", b"secret", b"guest"];
+
+static TEMPLATE_AUTOMATON: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
+    AhoCorasick::builder()
+        .ascii_case_insensitive(true)
+        .build(TEMPLATE_MARKERS)
+        .ok()
+});
+
+/// Whether a candidate of `rule` is noise: the filters every match goes through, the stricter
+/// generic ones for generic rules, and for credential slots only the template check (a weak value
+/// in a slot is still the credential).
+pub(crate) fn is_noise(rule: &Rule, hay: &[u8], start: usize, secret: &[u8]) -> bool {
+    if is_documentation_value(secret) || is_lockfile_integrity(hay, start, secret) {
+        return true;
+    }
+    match rule.slot {
+        Some(slot) => is_template_value(secret, slot),
+        None => {
+            is_placeholder(secret, rule.multiline)
+                || (rule.generic && is_generic_noise(hay, start, secret))
+        }
+    }
+}
+
+/// Whether a value in a credential slot is a template's stand-in rather than a password: empty,
+/// a variable or reference, a mask, an unambiguous documentation marker, or (in a URI) a word that
+/// documentation writes there.
+pub(crate) fn is_template_value(secret: &[u8], slot: Slot) -> bool {
+    let marked = TEMPLATE_AUTOMATON
+        .as_ref()
+        .is_some_and(|ac| ac.is_match(secret));
+    let lower = secret.to_ascii_lowercase();
+    let whole = |list: &[&[u8]]| list.contains(&lower.as_slice());
+    // `` `pass show db` `` and `$(...)` run a command that prints the password.
+    let command = secret.first() == Some(&b'`');
+    marked
+        || command
+        || is_variable_syntax(secret)
+        || is_reference(secret)
+        || whole(CONVENTIONAL_NON_SECRETS)
+        || (slot == Slot::Uri && whole(URI_DOCUMENTATION_WORDS))
+        || secret.iter().all(|&b| b == secret[0])
+}
+
+/// Why a password is weak, for a note on its finding: a dictionary-like word or pattern, or short.
+/// A weak password in a credential store is worse than a strong one: it can be guessed online.
+pub(crate) fn weakness(secret: &[u8]) -> Option<&'static str> {
+    if is_placeholder(secret, false) || is_word_like(secret) {
+        Some("weak password: a common word or pattern, open to guessing")
+    } else if secret.len() < 10 || shannon(secret) < 2.8 {
+        Some("weak password: short or low in entropy, open to guessing")
+    } else {
+        None
+    }
+}
+
 const LOCKFILE_HASH_PREFIXES: &[&[u8]] = &[b"sha512-", b"sha384-", b"sha256-", b"sha1-"];
 const DIGEST_LABELS: &[&[u8]] = &[
     b"sha1:", b"sha256:", b"sha384:", b"sha512:", b"md5:", b"sha1=", b"sha256=",
@@ -147,6 +253,9 @@ const REFERENCE_MARKERS: &[&[u8]] = &[
     b"#{",
     b"secrets.",
     b"vault:",
+    // Apple's notarisation tools (gon, altool): `@env:AC_PASSWORD`, `@keychain:AC_PASSWORD`.
+    b"@env:",
+    b"@keychain:",
     b"ref+",
     b"!ref",
     b"config.",
@@ -302,6 +411,21 @@ pub(crate) fn is_generic_noise(hay: &[u8], start: usize, secret: &[u8]) -> bool 
         || is_file_path(secret)
         || is_reference(secret)
         || is_word_like(secret)
+        || is_plain_url(secret)
+}
+
+/// A web address without user-info (`token_uri = "https://oauth2.example/token"`): it names an
+/// endpoint; credentials inside URLs have rules of their own.
+fn is_plain_url(secret: &[u8]) -> bool {
+    let lower = secret.to_ascii_lowercase();
+    let Some(rest) = lower
+        .strip_prefix(b"https://")
+        .or_else(|| lower.strip_prefix(b"http://"))
+    else {
+        return false;
+    };
+    let authority_end = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+    !rest[..authority_end].contains(&b'@') && !rest.contains(&b'?')
 }
 
 fn is_password_hash(secret: &[u8]) -> bool {
@@ -440,6 +564,51 @@ mod tests {
     }
 
     #[test]
+    fn template_values_in_slots() {
+        for value in [
+            "",
+            "${DB_PASS}",
+            "$PGPASSWORD",
+            "<password>",
+            "********",
+            "xxxxxxxx",
+            "changeme",
+            "your_password",
+            "anonymous",
+            "%PASS%",
+            "{{ pw }}",
+        ] {
+            assert!(is_template_value(value.as_bytes(), Slot::Store), "{value}");
+        }
+        for value in [
+            "password",
+            "pass123",
+            "hunter22",
+            "irc_pass",
+            "testpass",
+            "ExamplePas123",
+            "admin",
+        ] {
+            assert!(
+                !is_template_value(value.as_bytes(), Slot::Store),
+                "{value} is what the store holds"
+            );
+        }
+        assert!(is_template_value(b"password", Slot::Uri));
+        assert!(is_template_value(b"guest", Slot::Uri));
+        assert!(!is_template_value(b"testpass", Slot::Uri));
+    }
+
+    #[test]
+    fn weak_passwords_are_named() {
+        assert!(weakness(b"password").is_some());
+        assert!(weakness(b"hunter22").is_some());
+        assert!(weakness(b"irc_pass").is_some());
+        assert!(weakness(b"Pa5s!w0rd").is_some(), "short");
+        assert!(weakness(b"q7#Lm2!vRt9@Xz4p").is_none());
+    }
+
+    #[test]
     fn lockfile_integrity() {
         let hay = b"integrity sha512-AbCdEf0123456789";
         assert!(is_lockfile_integrity(hay, 17, &hay[17..]));
@@ -467,6 +636,9 @@ mod tests {
         assert!(noise("db-credentials-2"));
         assert!(noise("user_12345"));
         assert!(noise("Enter password"));
+        assert!(noise("@env:AC_PASSWORD"));
+        assert!(noise("https://oauth2.googleapis.com/token"));
+        assert!(!noise("https://ci:Zr7kQ3wPq9@git.corp.internal/"));
         assert!(!noise("hunter2"));
         assert!(!noise("Summer-2024!"));
         assert!(!noise("hX9kQ2vL7pZ4mN8s"));

@@ -11,6 +11,7 @@
 //! ```
 
 mod compile;
+mod context;
 mod decode;
 mod entropy;
 mod error;
@@ -23,10 +24,11 @@ mod selftest;
 mod text;
 mod validators;
 
+pub use context::{secret_context, ContextField, ContextRole, SecretSpot};
 pub use decode::Encoding;
 pub use error::RuleError;
 pub use redact::redact;
-pub use rule::Rule;
+pub use rule::{Rule, Slot};
 pub use ruleset::{catalog, RuleSet};
 pub use scanner::{DecodeLimits, ScanOptions, ScanOutcome, Scanner, SecretMatch};
 pub use selftest::ExampleFailure;

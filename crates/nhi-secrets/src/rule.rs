@@ -1,6 +1,7 @@
 //! Secret rules as data: the YAML shape of a rule file, and the checked, compiled `Rule` built from
-//! it. Invariant: every `Rule` has a kebab-case id, at least one usable keyword (lowercase ASCII,
-//! three bytes or more), a compiled pattern with a secret group, an OWASP mapping and a remediation.
+//! it. Invariant: every `Rule` has a kebab-case id, a compiled pattern with a secret group, an OWASP
+//! mapping, a remediation and at least one usable keyword (lowercase ASCII, three bytes or more),
+//! unless it is scoped to credential-store files by name (`files`): those run over the whole file.
 
 use crate::error::RuleError;
 use crate::validators::ValidatorKind;
@@ -46,11 +47,32 @@ struct RuleSpec {
     /// Multi-line rules (PEM blocks) may match past the end of the keyword's line.
     #[serde(default)]
     multiline: bool,
+    /// File names (or path suffixes with `/`, `*` as wildcard) the rule is limited to; empty: any file.
+    #[serde(default)]
+    files: Vec<String>,
+    /// The match is a field that a file format defines as the credential: see [`Slot`].
+    #[serde(default)]
+    slot: Option<Slot>,
     remediation: String,
     #[serde(default)]
     examples: Vec<String>,
     #[serde(default)]
     negative_examples: Vec<String>,
+}
+
+/// A credential slot: a field that a file format or URI scheme defines as the password, so its value
+/// is a credential whatever it looks like. Weak values (`hunter22`, `pass123`) are reported with a
+/// note instead of being dropped as placeholders; only template markers (empty, `${VAR}`, `<...>`,
+/// `****`, `changeme`) are left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Slot {
+    /// A credential store written by a tool or kept as a dotfile (`.pgpass`, FileZilla, DBeaver,
+    /// `.netrc`): the value is what was saved, even `password`.
+    Store,
+    /// The password of a connection URI: as in a store, except the words documentation writes in
+    /// that place (`user:password@`, `guest:guest@`).
+    Uri,
 }
 
 /// A checked, compiled secret rule.
@@ -71,6 +93,8 @@ pub struct Rule {
     pub(crate) validator: Option<ValidatorKind>,
     pub(crate) generic: bool,
     pub(crate) multiline: bool,
+    files: Vec<String>,
+    pub(crate) slot: Option<Slot>,
     remediation: String,
     examples: Vec<String>,
     negative_examples: Vec<String>,
@@ -121,6 +145,28 @@ impl Rule {
     /// Whether this is a generic assignment rule rather than a provider's token format.
     pub fn is_generic(&self) -> bool {
         self.generic
+    }
+    /// File-name patterns the rule is limited to (empty: every file).
+    pub fn files(&self) -> &[String] {
+        &self.files
+    }
+    /// Whether the rule only runs on files it names (credential stores), over the whole file.
+    pub fn is_file_scoped(&self) -> bool {
+        !self.files.is_empty()
+    }
+    /// Whether the rule applies to the file at `path` (`/` or `\\` separated).
+    /// A template copy (`.env.example`, `config.php.dist`) is never the store itself.
+    pub fn applies_to(&self, path: &str) -> bool {
+        self.applies_to_file(&FileName::new(path))
+    }
+    /// As [`Rule::applies_to`], for a path prepared once per file.
+    pub(crate) fn applies_to_file(&self, file: &FileName) -> bool {
+        self.files.is_empty()
+            || (!file.template && self.files.iter().any(|pattern| file.matches(pattern)))
+    }
+    /// The credential slot the rule reads, if its field is one a format defines.
+    pub fn slot(&self) -> Option<Slot> {
+        self.slot
     }
     /// Strings that must match this rule.
     pub fn examples(&self) -> &[String] {
@@ -198,10 +244,13 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule, (String, String)> 
     if !is_kebab_case(&spec.id) {
         return Err(fail("id must be lowercase kebab-case".into()));
     }
-    if spec.keywords.is_empty() {
+    if spec.keywords.is_empty() && spec.files.is_empty() {
         return Err(fail(
-            "a rule needs at least one keyword for the prefilter".into(),
+            "a rule needs at least one keyword for the prefilter, or `files` to scope it".into(),
         ));
+    }
+    if spec.files.iter().any(|f| f.trim().is_empty()) {
+        return Err(fail("a `files` pattern is empty".into()));
     }
     if let Some(bad) = spec.keywords.iter().find(|kw| !is_usable_keyword(kw)) {
         return Err(fail(format!(
@@ -219,6 +268,11 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule, (String, String)> 
         .is_some_and(|bits| !(0.0..=8.0).contains(&bits))
     {
         return Err(fail("entropy is in bits per byte, between 0 and 8".into()));
+    }
+    if spec.slot.is_some() && spec.entropy.is_some() {
+        return Err(fail(
+            "a slot keeps weak values, so it cannot have an entropy floor".into(),
+        ));
     }
     let regex =
         compile_pattern(&spec.pattern).map_err(|err| fail(format!("bad pattern: {err}")))?;
@@ -244,11 +298,74 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule, (String, String)> 
         validator: spec.validator,
         generic: spec.generic,
         multiline: spec.multiline,
+        files: spec
+            .files
+            .iter()
+            .map(|f| f.replace('\\', "/").to_ascii_lowercase())
+            .collect(),
+        slot: spec.slot,
         remediation: spec.remediation.trim().to_string(),
         examples: spec.examples,
         negative_examples: spec.negative_examples,
         source: source.to_string(),
     })
+}
+
+/// A file's path, lowercased with `/` separators, as file patterns are matched against it.
+pub(crate) struct FileName {
+    lower: String,
+    /// A template copy (`.env.example`) is never the store itself.
+    template: bool,
+}
+
+impl FileName {
+    pub(crate) fn new(path: &str) -> FileName {
+        let lower = path.replace('\\', "/").to_ascii_lowercase();
+        let template = TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s));
+        FileName { lower, template }
+    }
+
+    /// Whether `pattern` (lowercase, see `RuleSpec::files`) names this file: a file name
+    /// (`.pgpass`, `*.ini`) is matched against the last path component, a pattern with `/`
+    /// (`.vscode/sftp.json`) against the path's tail; `*` matches within one component.
+    fn matches(&self, pattern: &str) -> bool {
+        let mut parts = self.lower.rsplit('/');
+        pattern
+            .rsplit('/')
+            .all(|want| parts.next().is_some_and(|part| glob_matches(want, part)))
+    }
+}
+
+/// Suffixes of files that document a configuration rather than hold it.
+const TEMPLATE_SUFFIXES: &[&str] = &[
+    ".example",
+    ".sample",
+    ".template",
+    ".tpl",
+    ".tmpl",
+    ".dist",
+    ".default",
+    ".skel",
+];
+
+/// `*`-only glob over one path component (no `/` in either).
+fn glob_matches(pattern: &str, text: &str) -> bool {
+    let mut pieces = pattern.split('*');
+    let first = pieces.next().unwrap_or("");
+    let Some(mut rest) = text.strip_prefix(first) else {
+        return false;
+    };
+    let pieces: Vec<&str> = pieces.collect();
+    let Some((last, middle)) = pieces.split_last() else {
+        return rest.is_empty();
+    };
+    for piece in middle {
+        match rest.find(piece) {
+            Some(at) => rest = &rest[at + piece.len()..],
+            None => return false,
+        }
+    }
+    rest.len() >= last.len() && rest.ends_with(last)
 }
 
 fn is_usable_keyword(keyword: &str) -> bool {
@@ -329,6 +446,37 @@ rules:
         assert!(parse_rules(&no_group, "t").is_err());
         let yaml_error = parse_rules("rules: [", "broken.yml").unwrap_err();
         assert!(yaml_error.to_string().contains("broken.yml"));
+    }
+
+    #[test]
+    fn file_scoped_rules_need_no_keyword_and_match_names() {
+        let scoped = MINIMAL.replace(
+            "keywords: [demo_]",
+            "keywords: []\n    files: ['.pgpass', '*.ini', '.vscode/sftp.json']",
+        );
+        let rule = &parse_rules(&scoped, "t").unwrap()[0];
+        assert!(rule.is_file_scoped());
+        assert!(rule.applies_to("home/ops/.pgpass"));
+        assert!(rule.applies_to("C:\\Users\\ops\\.PGPASS"));
+        assert!(rule.applies_to("srv/ventrilo_srv.ini"));
+        assert!(rule.applies_to("site/.vscode/sftp.json"));
+        assert!(!rule.applies_to("site/sftp.json"));
+        assert!(!rule.applies_to("docs/pgpass.md"));
+        assert!(!rule.applies_to("a.ini.bak"));
+        assert!(!rule.applies_to("conf/app.ini.example"), "a template copy");
+        let unscoped = MINIMAL.replace("keywords: [demo_]", "keywords: []");
+        assert!(parse_rules(&unscoped, "t").is_err(), "no keyword, no files");
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_matches("*", ""));
+        assert!(glob_matches("*.env", ".env"));
+        assert!(glob_matches("data-sources*.xml", "data-sources-2.xml"));
+        assert!(glob_matches("*config*.php", "wp-config.php"));
+        assert!(!glob_matches("*config*.php", "wp-config.php.txt"));
+        assert!(!glob_matches("a*a", "a"));
+        assert!(glob_matches("a*a", "aa"));
     }
 
     #[test]

@@ -25,6 +25,7 @@ const BUILTIN_FILES: &[(&str, &str)] = &[
     ("saas.yml", include_str!("../rules/saas.yml")),
     ("databases.yml", include_str!("../rules/databases.yml")),
     ("keys.yml", include_str!("../rules/keys.yml")),
+    ("stores.yml", include_str!("../rules/stores.yml")),
     ("generic.yml", include_str!("../rules/generic.yml")),
 ];
 

@@ -9,7 +9,7 @@ use crate::decode::{self, Candidate, Encoding};
 use crate::entropy::shannon;
 use crate::error::RuleError;
 use crate::filters;
-use crate::rule::Rule;
+use crate::rule::{FileName, Rule};
 use crate::ruleset::RuleSet;
 use crate::text::{self, LineCounter, Window};
 use crate::validators::{validate, Validation, Verdict};
@@ -20,6 +20,9 @@ use std::ops::Range;
 
 /// Marker that suppresses every match on its line.
 const ALLOW_MARKER: &[u8] = b"nhi:allow";
+/// Largest file the whole-file rules of credential stores run over: stores are small, and a big
+/// file with a store's name is something else.
+const MAX_STORE_FILE: usize = 1 << 20;
 /// Bytes of the encoded value's line kept on each side of decoded text, so that context such
 /// as `password:` before a base64 value still reaches the rules.
 const DECODE_CONTEXT: usize = 128;
@@ -90,6 +93,8 @@ pub struct SecretMatch<'a> {
 #[derive(Debug, Clone)]
 pub struct Scanner {
     rules: Vec<Rule>,
+    /// `rules[..content_rules]` run from keyword hits; the rest are scoped to named files.
+    content_rules: usize,
     keywords: KeywordIndex,
     options: ScanOptions,
 }
@@ -136,10 +141,15 @@ impl Scanner {
 
     /// Compiles `rules` with the given options.
     pub fn with_options(rules: RuleSet, options: ScanOptions) -> Result<Scanner, RuleError> {
-        let rules = rules.into_rules();
-        let keywords = KeywordIndex::build(&rules)?;
+        let mut rules = rules.into_rules();
+        // Rules scoped to credential stores by file name run over the whole file, not from
+        // keyword hits: they go last (a stable sort keeps priority), outside the prefilter.
+        rules.sort_by_key(Rule::is_file_scoped);
+        let content_rules = rules.iter().filter(|r| !r.is_file_scoped()).count();
+        let keywords = KeywordIndex::build(&rules[..content_rules])?;
         Ok(Scanner {
             rules,
+            content_rules,
             keywords,
             options,
         })
@@ -155,8 +165,20 @@ impl Scanner {
         self.options
     }
 
-    /// Scans `bytes`, calling `sink` once per secret, in input order.
-    pub fn scan<F: FnMut(SecretMatch<'_>)>(&self, bytes: &[u8], mut sink: F) -> ScanOutcome {
+    /// Scans `bytes`, calling `sink` once per secret, in input order. Rules scoped to named files
+    /// do not run: use [`Scanner::scan_file`] when the file's path is known.
+    pub fn scan<F: FnMut(SecretMatch<'_>)>(&self, bytes: &[u8], sink: F) -> ScanOutcome {
+        self.scan_file("", bytes, sink)
+    }
+
+    /// Scans the contents `bytes` of the file at `path`: as [`Scanner::scan`], plus the rules
+    /// scoped to files of that name (`.pgpass`, FileZilla's XML...), over the whole file.
+    pub fn scan_file<F: FnMut(SecretMatch<'_>)>(
+        &self,
+        path: &str,
+        bytes: &[u8],
+        mut sink: F,
+    ) -> ScanOutcome {
         if !self.options.scan_binary && text::looks_binary(bytes) {
             return ScanOutcome::SkippedBinary;
         }
@@ -176,6 +198,7 @@ impl Scanner {
             encoded: &[],
         };
         self.scan_layer(&plain, &mut state);
+        self.scan_store(path, &plain, &mut state);
         if self.options.decode.max_depth > 0 {
             self.scan_encoded(bytes, 0..bytes.len(), 1, None, &mut state);
         }
@@ -192,6 +215,28 @@ impl Scanner {
             self.match_window(layer, window, state);
         }
         state.windows = windows;
+    }
+
+    /// Runs the rules scoped to files named like `path` over the whole (small) file.
+    fn scan_store(&self, path: &str, layer: &Layer<'_>, state: &mut ScanState) {
+        if path.is_empty()
+            || layer.hay.len() > MAX_STORE_FILE
+            || self.content_rules == self.rules.len()
+        {
+            return;
+        }
+        let file = FileName::new(path);
+        for (index, rule) in self.rules.iter().enumerate().skip(self.content_rules) {
+            if rule.applies_to_file(&file) {
+                let window = Window {
+                    rule: u32::try_from(index).unwrap_or(u32::MAX),
+                    range: 0..layer.hay.len(),
+                    cut_start: false,
+                    cut_end: false,
+                };
+                self.match_window(layer, &window, state);
+            }
+        }
     }
 
     /// Fills `state.windows` with one merged window per rule and stretch of hits.
@@ -265,20 +310,21 @@ impl Scanner {
 
     /// Filters, entropy gate and validator; `None` drops the candidate.
     fn accept(&self, rule: &Rule, hay: &[u8], start: usize, secret: &[u8]) -> Option<Verdict> {
-        let noise = filters::is_documentation_value(secret)
-            || filters::is_placeholder(secret, rule.multiline)
-            || filters::is_lockfile_integrity(hay, start, secret)
-            || (rule.generic && filters::is_generic_noise(hay, start, secret));
+        let noise = filters::is_noise(rule, hay, start, secret);
         if noise || rule.entropy.is_some_and(|min| shannon(secret) < min) {
             return None;
         }
-        let verdict = match rule.validator {
+        let mut verdict = match rule.validator {
             Some(kind) => validate(kind, secret),
             None => Verdict {
                 validation: Validation::NotChecked,
                 notes: Vec::new(),
             },
         };
+        // A slot keeps weak values; say so, since a guessable password is the worse leak.
+        if let Some(weak) = rule.slot.and_then(|_| filters::weakness(secret)) {
+            verdict.notes.push(weak.to_string());
+        }
         let drop = verdict.validation == Validation::Invalid && !self.options.report_invalid;
         (!drop).then_some(verdict)
     }

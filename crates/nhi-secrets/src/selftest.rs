@@ -27,13 +27,14 @@ impl Scanner {
             if rule.examples().is_empty() || rule.negative_examples().is_empty() {
                 fail("needs at least one example and one negative example".into());
             }
+            let path = example_path(rule);
             for (i, example) in rule.examples().iter().enumerate() {
-                if !self.reports(example, rule.id()) {
+                if !self.reports(&path, example, rule.id()) {
                     fail(format!("example #{} is not reported", i + 1));
                 }
             }
             for (i, example) in rule.negative_examples().iter().enumerate() {
-                if self.reports(example, rule.id()) {
+                if self.reports(&path, example, rule.id()) {
                     fail(format!("negative example #{} is reported", i + 1));
                 }
             }
@@ -41,9 +42,18 @@ impl Scanner {
         failures
     }
 
-    fn reports(&self, text: &str, rule_id: &str) -> bool {
+    fn reports(&self, path: &str, text: &str, rule_id: &str) -> bool {
         let mut seen = false;
-        self.scan(text.as_bytes(), |m| seen |= m.rule.id() == rule_id);
+        self.scan_file(path, text.as_bytes(), |m| seen |= m.rule.id() == rule_id);
         seen
     }
+}
+
+/// The file a scoped rule's examples are read as: its first file pattern, `*` standing for `x`.
+/// Unscoped rules' examples are read as content without a name.
+fn example_path(rule: &crate::Rule) -> String {
+    rule.files()
+        .first()
+        .map(|pattern| format!("examples/{}", pattern.replace('*', "x")))
+        .unwrap_or_default()
 }

@@ -34,7 +34,10 @@ fn ids_are_unique_kebab_case_and_rules_are_complete() {
             !rule.name().is_empty() && !rule.provider().is_empty(),
             "{id} lacks name or provider"
         );
-        assert!(!rule.keywords().is_empty(), "{id} has no keyword");
+        assert!(
+            !rule.keywords().is_empty() || rule.is_file_scoped(),
+            "{id} has no keyword and is not scoped to files"
+        );
         for keyword in rule.keywords() {
             assert!(
                 keyword.len() >= 3 && *keyword == keyword.to_lowercase(),
@@ -65,4 +68,25 @@ fn catalog_lists_every_builtin_rule_as_a_secret_rule() {
     let metas = catalog();
     assert_eq!(metas.len(), builtin().len());
     assert!(metas.iter().all(|m| m.kind == nhi_model::RuleKind::Secret));
+}
+
+#[test]
+fn store_rules_run_only_on_the_files_they_name() {
+    let scanner = Scanner::new(builtin()).unwrap();
+    let line = b"db.internal:5432:orders:app:hunter22\n";
+    let mut named = Vec::new();
+    scanner.scan_file("home/ops/.pgpass", line, |m| {
+        named.push((m.rule.id().to_string(), m.notes.to_vec()))
+    });
+    assert_eq!(named.len(), 1, "{named:?}");
+    assert_eq!(named[0].0, "pgpass-password");
+    assert!(
+        named[0].1.iter().any(|n| n.starts_with("weak password")),
+        "a weak value in a store is kept and called weak: {named:?}"
+    );
+    let mut elsewhere = 0;
+    scanner.scan_file("notes/hosts.txt", line, |_| elsewhere += 1);
+    scanner.scan(line, |_| elsewhere += 1);
+    scanner.scan_file("home/ops/.pgpass.example", line, |_| elsewhere += 1);
+    assert_eq!(elsewhere, 0, "only in a file named .pgpass");
 }

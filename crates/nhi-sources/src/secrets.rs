@@ -2,13 +2,18 @@
 //! as a credential (one per distinct secret, with every line it was seen on). The rule's metadata
 //! travels in the credential's `secret` attribute, so analysis can report it without the rule set.
 //!
+//! Each place a secret was seen also gets a *sighting* (attribute `sightings`, keyed by the
+//! location's `display()`): the rule that matched there and the context of its block (the user and
+//! host lines next to it, from `nhi_secrets::secret_context`), which analysis turns into
+//! `secret-context` findings. Context is looked for only in files where a secret was found.
+//!
 //! Invariant: the plaintext leaves this module only when the caller asked for it (`reveal`, set by
 //! `nhi secrets --show-secrets`, which never writes a store); otherwise only the keyed fingerprint
-//! and the redacted form are kept.
+//! and the redacted form are kept. Context fields never hold a secret.
 
 use crate::{Discovery, Source, SourceContext, SourceFile};
 use nhi_model::{Credential, CredentialKind, CredentialStatus, Location};
-use nhi_secrets::{RuleSet, Scanner, SecretMatch, Validation};
+use nhi_secrets::{ContextField, RuleSet, Scanner, SecretMatch, SecretSpot, Validation};
 use serde_json::json;
 use std::sync::LazyLock;
 
@@ -66,20 +71,26 @@ impl SecretsSource {
             Validation::Invalid => "invalid",
             Validation::NotChecked => "not-checked",
         };
-        credential.attributes.insert(
-            "secret".into(),
-            json!({
-                "rule": rule.id(),
-                "name": rule.name(),
-                "provider": rule.provider(),
-                "severity": rule.severity(),
-                "owasp": rule.owasp(),
-                "remediation": rule.remediation(),
-                "validation": validation,
-                "notes": found.notes,
-                "decoded_from": found.decoded_from.map(|e| format!("{e:?}").to_lowercase()),
-            }),
-        );
+        let secret = json!({
+            "rule": rule.id(),
+            "name": rule.name(),
+            "provider": rule.provider(),
+            "severity": rule.severity(),
+            "owasp": rule.owasp(),
+            "remediation": rule.remediation(),
+            "validation": validation,
+            "notes": found.notes,
+            "decoded_from": found.decoded_from.map(|e| format!("{e:?}").to_lowercase()),
+        });
+        // The same value may match other rules elsewhere (`pass123` in .netrc and config.php):
+        // each place keeps the rule that matched there.
+        let mut sighting = secret.clone();
+        sighting["context"] = json!([]);
+        let place = credential.locations[0].display();
+        credential
+            .attributes
+            .insert("sightings".into(), json!({ place: sighting }));
+        credential.attributes.insert("secret".into(), secret);
         if self.reveal {
             let plaintext = String::from_utf8_lossy(found.secret).into_owned();
             credential
@@ -87,6 +98,31 @@ impl SecretsSource {
                 .insert("plaintext".into(), plaintext.into());
         }
         credential
+    }
+}
+
+/// Puts the context fields of a credential's (single, fresh) sighting in place.
+fn attach_context(credential: &mut Credential, context: &[ContextField]) {
+    let Some(serde_json::Value::Object(sightings)) = credential.attributes.get_mut("sightings")
+    else {
+        return;
+    };
+    for sighting in sightings.values_mut() {
+        sighting["context"] = json!(context);
+    }
+}
+
+/// History sets a commit on locations after the source read the blob: the sightings, keyed by
+/// location, follow (`path:line` becomes `path:line@commit`).
+pub(crate) fn rekey_sightings(credential: &mut Credential, before: &[Location]) {
+    let Some(serde_json::Value::Object(sightings)) = credential.attributes.get_mut("sightings")
+    else {
+        return;
+    };
+    for (old, new) in before.iter().zip(&credential.locations) {
+        if let Some(sighting) = sightings.remove(&old.display()) {
+            sightings.insert(new.display(), sighting);
+        }
     }
 }
 
@@ -112,10 +148,25 @@ impl Source for SecretsSource {
     }
 
     fn read(&self, file: &SourceFile, ctx: &SourceContext, out: &mut Discovery) {
-        self.scanner.scan(file.bytes, |found| {
-            out.inventory
-                .add_credential(self.credential(&found, file, ctx));
+        let mut found = Vec::new();
+        self.scanner.scan_file(file.path, file.bytes, |m| {
+            let line_len = m.range.len();
+            let spot = SecretSpot {
+                line: m.line,
+                column: m.column,
+                len: line_len,
+            };
+            found.push((self.credential(&m, file, ctx), spot));
         });
+        if found.is_empty() {
+            return;
+        }
+        let spots: Vec<SecretSpot> = found.iter().map(|(_, spot)| *spot).collect();
+        let contexts = nhi_secrets::secret_context(file.bytes, &spots);
+        for ((mut credential, _), context) in found.into_iter().zip(contexts) {
+            attach_context(&mut credential, &context);
+            out.inventory.add_credential(credential);
+        }
     }
 }
 

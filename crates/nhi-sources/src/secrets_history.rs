@@ -28,11 +28,13 @@ pub fn scan_history_secrets(
             return;
         }
         for credential in discovery.inventory.credentials.values_mut() {
+            let before = credential.locations.clone();
             for location in &mut credential.locations {
                 location.commit = Some(blob.commit.clone());
                 location.author = Some(blob.author.clone());
                 location.committed = Some(blob.committed);
             }
+            crate::secrets::rekey_sightings(credential, &before);
             let at_head = credential
                 .attributes
                 .entry("at_head".to_string())

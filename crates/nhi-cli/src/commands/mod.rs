@@ -44,6 +44,28 @@ pub fn apply_baseline(
         .collect())
 }
 
+/// Context findings (`secret-context`, info) follow their secret: once every secret finding a
+/// context line explains is ignored (`.nhiignore`) or baselined, the context line goes too. So
+/// context never decides an exit status: it is reported only next to a secret finding, and that
+/// finding is at least as severe, so `--fail-on` (and `nhi secrets`' fail-on-anything default)
+/// fails exactly when it would without context.
+pub fn drop_orphan_context(findings: Vec<TrackedFinding>) -> Vec<TrackedFinding> {
+    let present: HashSet<String> = findings
+        .iter()
+        .filter(|f| !nhi_analysis::is_secret_context(&f.finding))
+        .map(|f| f.finding.id.clone())
+        .collect();
+    findings
+        .into_iter()
+        .filter(|f| {
+            !nhi_analysis::is_secret_context(&f.finding)
+                || nhi_analysis::context_links(&f.finding)
+                    .iter()
+                    .any(|id| present.contains(*id))
+        })
+        .collect()
+}
+
 /// Every rule nhi knows, for reports that describe the rules their findings reference.
 pub fn all_rules() -> Vec<nhi_model::RuleMeta> {
     let mut rules = nhi_analysis::catalog();

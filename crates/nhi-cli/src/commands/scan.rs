@@ -79,6 +79,7 @@ pub fn run(common: &CommonArgs, args: &ScanArgs) -> anyhow::Result<Status> {
         .filter(|f| ids.contains(f.finding.id.as_str()))
         .collect();
     let tracked = super::apply_baseline(common, tracked)?;
+    let tracked = super::drop_orphan_context(tracked);
 
     let rules = super::all_rules();
     let data = ReportData {

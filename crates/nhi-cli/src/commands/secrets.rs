@@ -33,6 +33,9 @@ struct SecretRecord<'a> {
     fingerprint: Option<&'a str>,
     redacted: Option<&'a str>,
     validation: Option<&'a str>,
+    /// What the validator or the rule learnt (a weak password, a JWT's weaknesses...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<&'a str>,
     owasp: &'a [nhi_model::OwaspNhi],
@@ -115,6 +118,7 @@ pub fn run(common: &CommonArgs, args: &SecretsArgs) -> anyhow::Result<Status> {
             })
             .collect();
     let findings = super::apply_baseline(common, findings)?;
+    let findings = super::drop_orphan_context(findings);
 
     let mut output = Output::open(common)?;
     match common.format {
@@ -219,7 +223,14 @@ fn record<'a>(finding: &'a Finding, inventory: &'a Inventory) -> SecretRecord<'a
         fingerprint: text("fingerprint"),
         redacted: text("redacted"),
         validation: text("validation"),
+        notes: finding.evidence["notes"]
+            .as_array()
+            .map(|notes| notes.iter().filter_map(|n| n.as_str()).collect())
+            .unwrap_or_default(),
+        // A context line names an account or host: its record never carries the secret it
+        // explains, even with --show-secrets (the secret's own record does).
         secret: credential
+            .filter(|_| !nhi_analysis::is_secret_context(finding))
             .and_then(|c| c.attributes.get("plaintext"))
             .and_then(|v| v.as_str()),
         owasp: &finding.owasp,
