@@ -19,38 +19,17 @@ const DOCUMENTATION_VALUES: &[&[u8]] = &[
     b"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",
 ];
 
-/// Substrings that mark a value as a placeholder (checked lowercased).
-const PLACEHOLDER_MARKERS: &[&[u8]] = &[
-    b"xxxx",
-    b"****",
-    b"....",
-    b"${",
-    b"{{",
-    b"}}",
-    b"your-",
-    b"your_",
+/// Substrings that mark a value as a placeholder outside credential slots, besides every
+/// [`TEMPLATE_MARKERS`] one (checked lowercased): words that in source code and docs stand for a
+/// value, but that a real (weak) password in a credential store may well contain.
+const PLACEHOLDER_ONLY_MARKERS: &[&[u8]] = &[
     b"yourkey",
     b"yourtoken",
     b"yoursecret",
-    b"yourpassword",
     b"your key",
-    b"changeme",
-    b"change_me",
-    b"change-me",
     b"example",
     b"dummy",
-    b"placeholder",
     b"sample",
-    b"redacted",
-    b"replace_me",
-    b"replaceme",
-    b"replace-me",
-    b"insert_",
-    b"insert-",
-    b"notreal",
-    b"not_real",
-    b"not-a-real",
-    b"not_a_real",
     b"fake_",
     b"fake-",
     b"<token>",
@@ -282,7 +261,7 @@ pub(crate) fn is_documentation_value(secret: &[u8]) -> bool {
 static PLACEHOLDER_AUTOMATON: LazyLock<Option<AhoCorasick>> = LazyLock::new(|| {
     AhoCorasick::builder()
         .ascii_case_insensitive(true)
-        .build(PLACEHOLDER_MARKERS)
+        .build(TEMPLATE_MARKERS.iter().chain(PLACEHOLDER_ONLY_MARKERS))
         .ok()
 });
 
