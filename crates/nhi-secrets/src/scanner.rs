@@ -198,7 +198,7 @@ impl Scanner {
     fn collect_windows(&self, hay: &[u8], state: &mut ScanState) {
         state.windows.clear();
         state.last_window.iter_mut().for_each(|slot| *slot = None);
-        for hit in self.keywords.hits(hay) {
+        self.keywords.for_each_hit(hay, |hit| {
             let mut line_window: Option<Window> = None;
             for &rule in hit.rules {
                 let multiline = self.rules[rule as usize].multiline;
@@ -211,7 +211,7 @@ impl Scanner {
                 };
                 merge_window(state, window);
             }
-        }
+        });
     }
 
     /// Runs one rule over one window and records every accepted candidate.
