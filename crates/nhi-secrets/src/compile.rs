@@ -149,15 +149,22 @@ impl KeywordIndex {
         if lanes == LANES {
             let steps = (0..LANES).map(|l| end[l] - at[l]).min().unwrap_or(0);
             let lane = |l: usize| &hay[at[l]..at[l] + steps];
-            let [mut s0, mut s1, mut s2, mut s3] = sid;
-            let bytes = lane(0).iter().zip(lane(1)).zip(lane(2)).zip(lane(3));
-            for (i, (((&b0, &b1), &b2), &b3)) in bytes.enumerate() {
-                s0 = self.step(s0, b0, at[0] + i, first[0], out);
-                s1 = self.step(s1, b1, at[1] + i, first[1], out);
-                s2 = self.step(s2, b2, at[2] + i, first[2], out);
-                s3 = self.step(s3, b3, at[3] + i, first[3], out);
+            let (l0, l1, l2, l3) = (lane(0), lane(1), lane(2), lane(3));
+            let mut i = 0;
+            while i < steps {
+                // The walk stops only where a lane entered a special state, so the loop keeps
+                // nothing live but the states and the bytes.
+                let stop = self.walk_lanes(&mut sid, [&l0[i..], &l1[i..], &l2[i..], &l3[i..]]);
+                i += stop;
+                if i < steps {
+                    for l in 0..LANES {
+                        if self.automaton.is_special(sid[l]) {
+                            self.record(sid[l], at[l] + i, first[l], out);
+                        }
+                    }
+                    i += 1;
+                }
             }
-            sid = [s0, s1, s2, s3];
             for a in &mut at {
                 *a += steps;
             }
@@ -167,6 +174,28 @@ impl KeywordIndex {
                 sid[lane] = self.step(sid[lane], byte, at[lane] + i, first[lane], out);
             }
         }
+    }
+
+    /// Walks the lanes side by side (all of the same length) until a step leaves some lane in a
+    /// special state; returns the index of that step (its transitions done), or the length.
+    fn walk_lanes(&self, sid: &mut [StateID; LANES], lanes: [&[u8]; LANES]) -> usize {
+        let dfa = &self.automaton;
+        let [mut s0, mut s1, mut s2, mut s3] = *sid;
+        let [l0, l1, l2, l3] = lanes;
+        let bytes = l0.iter().zip(l1).zip(l2).zip(l3);
+        let mut stop = l0.len();
+        for (i, (((&b0, &b1), &b2), &b3)) in bytes.enumerate() {
+            s0 = dfa.next_state(Anchored::No, s0, b0);
+            s1 = dfa.next_state(Anchored::No, s1, b1);
+            s2 = dfa.next_state(Anchored::No, s2, b2);
+            s3 = dfa.next_state(Anchored::No, s3, b3);
+            if dfa.is_special(s0) | dfa.is_special(s1) | dfa.is_special(s2) | dfa.is_special(s3) {
+                stop = i;
+                break;
+            }
+        }
+        *sid = [s0, s1, s2, s3];
+        stop
     }
 
     /// One transition on `byte`, at offset `at`; keywords ending there are recorded when
