@@ -28,6 +28,8 @@ pub(crate) struct Candidate {
 const MAX_ESCAPED_REGION: usize = 4096;
 /// Share of printable bytes decoded text must reach to be worth a rescan.
 const MIN_PRINTABLE_PERCENT: usize = 90;
+/// Shortest base64 run worth decoding, unless the caller says otherwise.
+pub(crate) const DEFAULT_MIN_BASE64_LEN: usize = 16;
 /// Shortest decoded text worth a rescan.
 const MIN_DECODED_LEN: usize = 8;
 
@@ -170,6 +172,13 @@ fn pack_high_bits(flags: u64) -> u64 {
 fn long_run_starts(mask: u64, len: usize) -> u64 {
     if len >= 64 {
         return 0;
+    }
+    if len == DEFAULT_MIN_BASE64_LEN {
+        // The default length, unrolled: this runs once per block of most inputs.
+        let starts = mask & mask >> 1;
+        let starts = starts & starts >> 2;
+        let starts = starts & starts >> 4;
+        return starts & starts >> 8;
     }
     let (mut starts, mut covered) = (mask, 1);
     while covered < len {

@@ -40,7 +40,7 @@ impl Default for DecodeLimits {
         DecodeLimits {
             max_depth: 2,
             max_decoded_bytes: 16 << 20,
-            min_base64_len: 16,
+            min_base64_len: decode::DEFAULT_MIN_BASE64_LEN,
         }
     }
 }
