@@ -330,14 +330,22 @@ fn is_mostly_printable(text: &[u8]) -> bool {
         return false;
     }
     let is_text = |c: char| !c.is_control() || matches!(c, '\t' | '\n' | '\r');
-    let (printable, total) = match std::str::from_utf8(text) {
-        Ok(s) => (s.chars().filter(|&c| is_text(c)).count(), s.chars().count()),
-        Err(_) => (
-            text.iter()
-                .filter(|&&b| b < 0x80 && is_text(char::from(b)))
-                .count(),
-            text.len(),
-        ),
+    // The same test on single bytes, without branches: ASCII that is not a control character.
+    let printable_bytes = || {
+        text.iter()
+            .map(|&b| {
+                usize::from((0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n') | (b == b'\r'))
+            })
+            .sum::<usize>()
+    };
+    let (printable, total) = if text.is_ascii() {
+        (printable_bytes(), text.len())
+    } else {
+        match std::str::from_utf8(text) {
+            Ok(s) => (s.chars().filter(|&c| is_text(c)).count(), s.chars().count()),
+            // Bytes of invalid UTF-8 count as text only when they are printable ASCII.
+            Err(_) => (printable_bytes(), text.len()),
+        }
     };
     printable * 100 >= total * MIN_PRINTABLE_PERCENT
 }
@@ -544,6 +552,35 @@ pub(crate) mod tests {
             "https://x.test/?q=api_key=abc&token=xyz".into()
         )));
         assert!(decoded.contains(&(Encoding::Escape, "token=valueé".into())));
+    }
+
+    #[test]
+    fn printable_counts_ascii_utf8_and_invalid_bytes_as_before() {
+        let reference = |text: &[u8]| {
+            let is_text = |c: char| !c.is_control() || matches!(c, '\t' | '\n' | '\r');
+            let (printable, total) = match std::str::from_utf8(text) {
+                Ok(s) => (s.chars().filter(|&c| is_text(c)).count(), s.chars().count()),
+                Err(_) => (
+                    text.iter()
+                        .filter(|&&b| b < 0x80 && is_text(char::from(b)))
+                        .count(),
+                    text.len(),
+                ),
+            };
+            text.len() >= MIN_DECODED_LEN && printable * 100 >= total * MIN_PRINTABLE_PERCENT
+        };
+        let all: Vec<u8> = (0..=255).collect();
+        let mut cases: Vec<Vec<u8>> = all.chunks(9).map(<[u8]>::to_vec).collect();
+        cases.extend(all.iter().map(|&b| {
+            let mut text = b"abcdefghi".to_vec();
+            text[4] = b;
+            text
+        }));
+        cases.push("password: é\u{1}çà".as_bytes().to_vec());
+        cases.push(b"token\tvalue\r\n".to_vec());
+        for text in cases {
+            assert_eq!(is_mostly_printable(&text), reference(&text), "{text:?}");
+        }
     }
 
     #[test]
