@@ -13,8 +13,9 @@ cd "$(dirname "$0")/.."
 repo=$(cd "$1" && pwd); runs=${2:-3}
 cargo build --release --quiet -p nhi-cli
 cargo build --release --quiet -p nhi-sources --example git_blob_floor
-nhi=$PWD/target/release/nhi
-floor=$PWD/target/release/examples/git_blob_floor
+target=${CARGO_TARGET_DIR:-$PWD/target}
+nhi=$target/release/nhi
+floor=$target/release/examples/git_blob_floor
 peer() { command -v "$1" 2>/dev/null || { [ -x "${PEERS:-}/bin/$1" ] && echo "$PEERS/bin/$1"; } || true; }
 scratch=$(mktemp -d); trap 'rm -rf "$scratch"' EXIT
 

@@ -28,6 +28,8 @@ pub(crate) struct Candidate {
 const MAX_ESCAPED_REGION: usize = 4096;
 /// Share of printable bytes decoded text must reach to be worth a rescan.
 const MIN_PRINTABLE_PERCENT: usize = 90;
+/// Shortest base64 run worth decoding, unless the caller says otherwise.
+pub(crate) const DEFAULT_MIN_BASE64_LEN: usize = 16;
 /// Shortest decoded text worth a rescan.
 const MIN_DECODED_LEN: usize = 8;
 
@@ -83,50 +85,134 @@ pub(crate) fn find_candidates(hay: &[u8], min_base64_len: usize, out: &mut Vec<C
     find_escaped_regions(hay, b'\\', Encoding::Escape, out);
 }
 
-/// Base64 runs of at least `min_len` bytes. Probes every `min_len`-th byte first: a run that
-/// long must cover the probe, so most text is skipped without a look at each byte.
+/// Base64 runs of at least `min_len` bytes. The input goes 64 bytes at a time as a bit mask of
+/// alphabet bytes; a block without a run that long inside it costs a few operations, and runs
+/// that reach a block's end are carried into the next.
 fn find_base64_runs(hay: &[u8], min_len: usize, out: &mut Vec<Candidate>) {
     let min_len = min_len.max(4);
-    let n = hay.len();
-    let is_b64 = |b: u8| B64_CLASS[b as usize] != 0;
-    // Invariant: `from` is 0 or follows a byte outside the alphabet.
-    let mut from = 0;
-    while from + min_len <= n {
-        let probe = from + min_len - 1;
-        if !is_b64(hay[probe]) {
-            from = probe + 1;
+    // Start of the run that reached the end of the previous block, if any.
+    let mut open: Option<usize> = None;
+    for (block_index, block) in hay.chunks(64).enumerate() {
+        let offset = block_index * 64;
+        let mask = base64_mask(block);
+        let mut rest = mask;
+        if let Some(start) = open {
+            let ones = mask.trailing_ones() as usize;
+            if ones == 64 {
+                continue;
+            }
+            open = None;
+            push_base64_run(hay, start, offset + ones, min_len, out);
+            rest &= u64::MAX << ones;
+        }
+        if rest == 0 {
             continue;
         }
-        let start = hay[from..probe]
-            .iter()
-            .rposition(|&b| !is_b64(b))
-            .map_or(from, |p| from + p + 1);
-        let end = hay[probe..]
-            .iter()
-            .position(|&b| !is_b64(b))
-            .map_or(n, |p| probe + p);
-        let mut padded = end;
-        while padded < n && padded - end < 2 && hay[padded] == b'=' {
-            padded += 1;
+        // A run reaching bit 63 may go on in the next block; only the others are settled here.
+        let top = rest.leading_ones() as usize;
+        if top > 0 {
+            open = Some(offset + 64 - top);
+            rest &= u64::MAX.checked_shr(top as u32).unwrap_or(0);
         }
-        from = padded + 1;
-        let classes = hay[start..end]
-            .iter()
-            .fold(0u8, |acc, &b| acc | B64_CLASS[b as usize]);
-        let mixed = classes & B64_STD != 0 && classes & B64_URL != 0;
-        if end - start < min_len || mixed || (end - start) % 4 == 1 {
+        if long_run_starts(rest, min_len) == 0 {
             continue;
         }
-        let encoding = if classes & B64_URL != 0 {
-            Encoding::Base64Url
-        } else {
-            Encoding::Base64
-        };
-        out.push(Candidate {
-            range: start..padded,
-            encoding,
-        });
+        while rest != 0 {
+            let start = rest.trailing_zeros() as usize;
+            let len = (rest >> start).trailing_ones() as usize;
+            if len >= min_len {
+                push_base64_run(hay, offset + start, offset + start + len, min_len, out);
+            }
+            rest &= u64::MAX.checked_shl((start + len) as u32).unwrap_or(0);
+        }
     }
+    if let Some(start) = open {
+        push_base64_run(hay, start, hay.len(), min_len, out);
+    }
+}
+
+/// Bit `i` set when `block[i]` (at most 64 bytes) is in either base64 alphabet.
+fn base64_mask(block: &[u8]) -> u64 {
+    match <&[u8; 64]>::try_from(block) {
+        Ok(full) => base64_mask_full(full),
+        Err(_) => {
+            let mut padded = [0u8; 64];
+            padded[..block.len()].copy_from_slice(block);
+            base64_mask_full(&padded)
+        }
+    }
+}
+
+fn base64_mask_full(block: &[u8; 64]) -> u64 {
+    // Byte-wise flags first, in a loop without branches that the compiler does sixteen or more
+    // bytes at a time; then eight flags at a time into bits.
+    let mut flags = [0u8; 64];
+    for (flag, &b) in flags.iter_mut().zip(block) {
+        let digit = b.wrapping_sub(b'0') < 10;
+        let letter = (b | 0x20).wrapping_sub(b'a') < 26;
+        let symbol = (b == b'+') | (b == b'/') | (b == b'-') | (b == b'_');
+        *flag = u8::from(digit | letter | symbol) << 7;
+    }
+    let mut mask = 0u64;
+    for (i, word) in flags.chunks_exact(8).enumerate() {
+        let word = u64::from_le_bytes(word.try_into().unwrap_or_default());
+        mask |= pack_high_bits(word) << (8 * i);
+    }
+    mask
+}
+
+const LOW_BITS: u64 = 0x0101_0101_0101_0101;
+
+/// Bit `i` of the result is the high bit of byte `i` of `flags`.
+fn pack_high_bits(flags: u64) -> u64 {
+    ((flags >> 7) & LOW_BITS).wrapping_mul(0x0102_0408_1020_4080) >> 56
+}
+
+/// Bits where a run of at least `len` set bits of `mask` starts and ends inside it.
+fn long_run_starts(mask: u64, len: usize) -> u64 {
+    if len >= 64 {
+        return 0;
+    }
+    if len == DEFAULT_MIN_BASE64_LEN {
+        // The default length, unrolled: this runs once per block of most inputs.
+        let starts = mask & mask >> 1;
+        let starts = starts & starts >> 2;
+        let starts = starts & starts >> 4;
+        return starts & starts >> 8;
+    }
+    let (mut starts, mut covered) = (mask, 1);
+    while covered < len {
+        let shift = covered.min(len - covered);
+        starts &= starts >> shift;
+        covered += shift;
+    }
+    starts
+}
+
+/// Records the maximal base64 run `start..end` (and up to two `=` after it) when it can be base64.
+fn push_base64_run(hay: &[u8], start: usize, end: usize, min_len: usize, out: &mut Vec<Candidate>) {
+    if end - start < min_len || (end - start) % 4 == 1 {
+        return;
+    }
+    let mut padded = end;
+    while padded < hay.len() && padded - end < 2 && hay[padded] == b'=' {
+        padded += 1;
+    }
+    let classes = hay[start..end]
+        .iter()
+        .fold(0u8, |acc, &b| acc | B64_CLASS[b as usize]);
+    if classes & B64_STD != 0 && classes & B64_URL != 0 {
+        return;
+    }
+    let encoding = if classes & B64_URL != 0 {
+        Encoding::Base64Url
+    } else {
+        Encoding::Base64
+    };
+    out.push(Candidate {
+        range: start..padded,
+        encoding,
+    });
 }
 
 /// Regions around `%XX` (percent) or `\uXXXX` / `\xXX` (escape) sequences.
@@ -244,14 +330,22 @@ fn is_mostly_printable(text: &[u8]) -> bool {
         return false;
     }
     let is_text = |c: char| !c.is_control() || matches!(c, '\t' | '\n' | '\r');
-    let (printable, total) = match std::str::from_utf8(text) {
-        Ok(s) => (s.chars().filter(|&c| is_text(c)).count(), s.chars().count()),
-        Err(_) => (
-            text.iter()
-                .filter(|&&b| b < 0x80 && is_text(char::from(b)))
-                .count(),
-            text.len(),
-        ),
+    // The same test on single bytes, without branches: ASCII that is not a control character.
+    let printable_bytes = || {
+        text.iter()
+            .map(|&b| {
+                usize::from((0x20..0x7f).contains(&b) | (b == b'\t') | (b == b'\n') | (b == b'\r'))
+            })
+            .sum::<usize>()
+    };
+    let (printable, total) = if text.is_ascii() {
+        (printable_bytes(), text.len())
+    } else {
+        match std::str::from_utf8(text) {
+            Ok(s) => (s.chars().filter(|&c| is_text(c)).count(), s.chars().count()),
+            // Bytes of invalid UTF-8 count as text only when they are printable ASCII.
+            Err(_) => (printable_bytes(), text.len()),
+        }
     };
     printable * 100 >= total * MIN_PRINTABLE_PERCENT
 }
@@ -375,6 +469,57 @@ pub(crate) mod tests {
     }
 
     #[test]
+    fn the_alphabet_mask_agrees_with_the_byte_table() {
+        let all: Vec<u8> = (0..=255).collect();
+        for block in all.chunks(64) {
+            let mask = base64_mask(block);
+            for (i, &b) in block.iter().enumerate() {
+                assert_eq!(
+                    mask >> i & 1 == 1,
+                    B64_CLASS[b as usize] != 0,
+                    "byte {b:#04x}"
+                );
+            }
+        }
+        assert_eq!(base64_mask(b"ab=c"), 0b1011);
+    }
+
+    #[test]
+    fn base64_runs_cross_blocks_and_stop_at_the_input_end() {
+        let mut hay = vec![b' '; 400];
+        hay[10..30].fill(b'Q'); // inside one block
+        hay[60..140].fill(b'Q'); // across two block ends
+        hay[150..157].fill(b'Q'); // too short
+        hay[192..256].fill(b'Q'); // exactly one block
+        hay[320..].fill(b'Q'); // from a block start to the end
+        let mut runs = Vec::new();
+        find_base64_runs(&hay, 10, &mut runs);
+        let ranges: Vec<_> = runs.iter().map(|c| c.range.clone()).collect();
+        assert_eq!(ranges, vec![10..30, 60..140, 192..256, 320..400]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn base64_runs_are_the_maximal_runs_long_enough(
+            hay in proptest::collection::vec(proptest::sample::select(b"aZ9+/-_aZ9aZ9aZ9= ".to_vec()), 0..400),
+            min_len in 4usize..80,
+        ) {
+            let mut want = Vec::new();
+            let mut i = 0;
+            while i < hay.len() {
+                let len = hay[i..].iter().take_while(|&&b| B64_CLASS[b as usize] != 0).count();
+                if len > 0 {
+                    push_base64_run(&hay, i, i + len, min_len, &mut want);
+                }
+                i += len.max(1);
+            }
+            let mut got = Vec::new();
+            find_base64_runs(&hay, min_len, &mut got);
+            proptest::prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
     fn finds_base64_runs_that_decode_to_text() {
         let encoded = encode_base64(b"password: correct-horse-battery");
         let hay = format!("data:\n  config: {encoded}\n  other: SomeVeryLongIdentifierNameHere\n");
@@ -407,6 +552,35 @@ pub(crate) mod tests {
             "https://x.test/?q=api_key=abc&token=xyz".into()
         )));
         assert!(decoded.contains(&(Encoding::Escape, "token=valueé".into())));
+    }
+
+    #[test]
+    fn printable_counts_ascii_utf8_and_invalid_bytes_as_before() {
+        let reference = |text: &[u8]| {
+            let is_text = |c: char| !c.is_control() || matches!(c, '\t' | '\n' | '\r');
+            let (printable, total) = match std::str::from_utf8(text) {
+                Ok(s) => (s.chars().filter(|&c| is_text(c)).count(), s.chars().count()),
+                Err(_) => (
+                    text.iter()
+                        .filter(|&&b| b < 0x80 && is_text(char::from(b)))
+                        .count(),
+                    text.len(),
+                ),
+            };
+            text.len() >= MIN_DECODED_LEN && printable * 100 >= total * MIN_PRINTABLE_PERCENT
+        };
+        let all: Vec<u8> = (0..=255).collect();
+        let mut cases: Vec<Vec<u8>> = all.chunks(9).map(<[u8]>::to_vec).collect();
+        cases.extend(all.iter().map(|&b| {
+            let mut text = b"abcdefghi".to_vec();
+            text[4] = b;
+            text
+        }));
+        cases.push("password: é\u{1}çà".as_bytes().to_vec());
+        cases.push(b"token\tvalue\r\n".to_vec());
+        for text in cases {
+            assert_eq!(is_mostly_printable(&text), reference(&text), "{text:?}");
+        }
     }
 
     #[test]

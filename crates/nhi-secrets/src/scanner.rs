@@ -43,7 +43,7 @@ impl Default for DecodeLimits {
         DecodeLimits {
             max_depth: 2,
             max_decoded_bytes: 16 << 20,
-            min_base64_len: 16,
+            min_base64_len: decode::DEFAULT_MIN_BASE64_LEN,
         }
     }
 }
@@ -129,8 +129,11 @@ struct ScanState {
     arena: Vec<Vec<u8>>,
     budget: usize,
     windows: Vec<Window>,
+    /// Per rule, its last window in `windows` (empty until the first hit).
     last_window: Vec<Option<usize>>,
+    /// Per rule, reusable captures (empty until the first window is matched).
     captures: Vec<Option<Captures>>,
+    rule_count: usize,
 }
 
 impl Scanner {
@@ -187,8 +190,11 @@ impl Scanner {
             arena: Vec::new(),
             budget: self.options.decode.max_decoded_bytes,
             windows: Vec::new(),
-            last_window: vec![None; self.rules.len()],
-            captures: vec![None; self.rules.len()],
+            // Sized on the first keyword hit: most inputs of a history have none of some rules'
+            // keywords, many have none at all.
+            last_window: Vec::new(),
+            captures: Vec::new(),
+            rule_count: self.rules.len(),
         };
         let plain = Layer {
             hay: bytes,
@@ -241,9 +247,12 @@ impl Scanner {
 
     /// Fills `state.windows` with one merged window per rule and stretch of hits.
     fn collect_windows(&self, hay: &[u8], state: &mut ScanState) {
+        // Only the rules of the previous layer's windows have a slot to clear.
+        for window in &state.windows {
+            state.last_window[window.rule as usize] = None;
+        }
         state.windows.clear();
-        state.last_window.iter_mut().for_each(|slot| *slot = None);
-        for hit in self.keywords.hits(hay) {
+        self.keywords.for_each_hit(hay, |hit| {
             let mut line_window: Option<Window> = None;
             for &rule in hit.rules {
                 let multiline = self.rules[rule as usize].multiline;
@@ -256,12 +265,15 @@ impl Scanner {
                 };
                 merge_window(state, window);
             }
-        }
+        });
     }
 
     /// Runs one rule over one window and records every accepted candidate.
     fn match_window(&self, layer: &Layer<'_>, window: &Window, state: &mut ScanState) {
         let rule = &self.rules[window.rule as usize];
+        if state.captures.is_empty() {
+            state.captures.resize(self.rules.len(), None);
+        }
         let caps = state.captures[window.rule as usize]
             .get_or_insert_with(|| rule.regex.create_captures());
         let mut at = window.range.start;
@@ -461,6 +473,9 @@ impl Scanner {
 
 /// Adds `window` to the scratch list, merging it into the rule's previous window when they touch.
 fn merge_window(state: &mut ScanState, window: Window) {
+    if state.last_window.is_empty() {
+        state.last_window.resize(state.rule_count, None);
+    }
     let slot = &mut state.last_window[window.rule as usize];
     if let Some(previous) = slot.and_then(|i| state.windows.get_mut(i)) {
         if previous.range.end >= window.range.start && window.range.start >= previous.range.start {

@@ -53,14 +53,20 @@ pub(crate) fn window(hay: &[u8], start: usize, end: usize, rule: u32, multiline:
 /// Whether `bytes` looks binary: a NUL byte, or many control bytes, in the first 8 KiB.
 pub(crate) fn looks_binary(bytes: &[u8]) -> bool {
     let probe = &bytes[..bytes.len().min(BINARY_PROBE)];
-    if memchr::memchr(0, probe).is_some() {
-        return true;
+    // One pass without branches, in byte-wide counters that cannot overflow within a chunk, so
+    // that the compiler does sixteen or more bytes at a time.
+    let (mut nul, mut control) = (0usize, 0usize);
+    for chunk in probe.chunks(255) {
+        let (mut chunk_nul, mut chunk_control) = (0u8, 0u8);
+        for &b in chunk {
+            chunk_nul += u8::from(b == 0);
+            let text = (b == b'\t') | (b == b'\n') | (b == b'\r') | (b == 0x0c) | (b == 0x1b);
+            chunk_control += u8::from(((b < 0x20) & !text) | (b == 0x7f));
+        }
+        nul += usize::from(chunk_nul);
+        control += usize::from(chunk_control);
     }
-    let control = probe
-        .iter()
-        .filter(|&&b| (b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r' | 0x0c | 0x1b)) || b == 0x7f)
-        .count();
-    control * 10 > probe.len()
+    nul > 0 || control * 10 > probe.len()
 }
 
 /// Turns ascending byte offsets into 1-based line numbers and line starts in one forward pass.

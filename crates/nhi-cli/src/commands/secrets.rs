@@ -68,37 +68,57 @@ pub fn run(common: &CommonArgs, args: &SecretsArgs) -> anyhow::Result<Status> {
         max_file_size: args.max_file_size,
         exclude: Vec::new(),
     };
-    let progress = FileProgress::new(common.quiet);
-    let outcome = scan_paths_with(&args.paths, &options, &[&source], &ctx, &progress);
-    progress.finish();
+    let history = HistoryOptions {
+        max_blob_size: args.max_file_size,
+    };
+    // The history walk starts with a pass on one thread (commit graph, blob index) that leaves
+    // the other cores idle; the files are scanned meanwhile. Results merge in the same order as
+    // if one ran after the other.
+    let (outcome, histories) = std::thread::scope(|scope| {
+        let histories = (!args.no_history).then(|| {
+            scope.spawn(|| {
+                args.paths
+                    .iter()
+                    .flat_map(|p| find_repositories(p))
+                    .map(|repo| {
+                        let (found, walked) =
+                            nhi_sources::scan_history_secrets(&repo, &source, &history, &ctx);
+                        (repo, found, walked)
+                    })
+                    .collect::<Vec<_>>()
+            })
+        });
+        let progress = FileProgress::new(common.quiet);
+        let outcome = scan_paths_with(&args.paths, &options, &[&source], &ctx, &progress);
+        progress.finish();
+        let histories = histories.map(|walk| {
+            walk.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        });
+        (outcome, histories.unwrap_or_default())
+    });
     let mut inventory = outcome.inventory;
     let mut errors: Vec<String> = outcome.errors.iter().map(ToString::to_string).collect();
-    if !args.no_history {
-        let history = HistoryOptions {
-            max_blob_size: args.max_file_size,
-        };
-        for repo in args.paths.iter().flat_map(|p| find_repositories(p)) {
-            let (found, walked) = nhi_sources::scan_history_secrets(&repo, &source, &history, &ctx);
-            if common.verbose > 0 {
-                note(
-                    common,
-                    format!(
-                        "{}: {} commits, {} blobs ({} bytes) scanned{}",
-                        repo.display(),
-                        walked.commits,
-                        walked.blobs_visited,
-                        walked.bytes_visited,
-                        if walked.shallow {
-                            " (shallow clone)"
-                        } else {
-                            ""
-                        }
-                    ),
-                );
-            }
-            inventory.absorb(found.inventory);
-            errors.extend(found.errors.iter().map(ToString::to_string));
+    for (repo, found, walked) in histories {
+        if common.verbose > 0 {
+            note(
+                common,
+                format!(
+                    "{}: {} commits, {} blobs ({} bytes) scanned{}",
+                    repo.display(),
+                    walked.commits,
+                    walked.blobs_visited,
+                    walked.bytes_visited,
+                    if walked.shallow {
+                        " (shallow clone)"
+                    } else {
+                        ""
+                    }
+                ),
+            );
         }
+        inventory.absorb(found.inventory);
+        errors.extend(found.errors.iter().map(ToString::to_string));
     }
     for credential in inventory.credentials.values_mut() {
         nhi_sources::prefer_history_locations(&mut credential.locations);
