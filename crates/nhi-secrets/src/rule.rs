@@ -94,6 +94,8 @@ pub struct Rule {
     pub(crate) generic: bool,
     pub(crate) multiline: bool,
     files: Vec<String>,
+    /// `files` as one path regex ([`files_pattern`]); `None` for rules scoped by content only.
+    files_regex: Option<Regex>,
     pub(crate) slot: Option<Slot>,
     remediation: String,
     examples: Vec<String>,
@@ -157,12 +159,14 @@ impl Rule {
     /// Whether the rule applies to the file at `path` (`/` or `\\` separated).
     /// A template copy (`.env.example`, `config.php.dist`) is never the store itself.
     pub fn applies_to(&self, path: &str) -> bool {
-        self.applies_to_file(&FileName::new(path))
+        match &self.files_regex {
+            None => true,
+            Some(regex) => !is_template_copy(path) && regex.is_match(path),
+        }
     }
-    /// As [`Rule::applies_to`], for a path prepared once per file.
-    pub(crate) fn applies_to_file(&self, file: &FileName) -> bool {
-        self.files.is_empty()
-            || (!file.template && self.files.iter().any(|pattern| file.matches(pattern)))
+    /// The rule's `files` patterns as one regex over a path (see [`files_pattern`]).
+    pub(crate) fn files_pattern(&self) -> Option<String> {
+        (!self.files.is_empty()).then(|| files_pattern(&self.files))
     }
     /// The credential slot the rule reads, if its field is one a format defines.
     pub fn slot(&self) -> Option<Slot> {
@@ -279,6 +283,13 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule, (String, String)> 
     let secret_group = secret_group_index(&regex).ok_or_else(|| {
         fail("pattern needs a capture group (named `secret`, or the first)".into())
     })?;
+    let files_regex = match spec.files.as_slice() {
+        [] => None,
+        patterns => Some(
+            compile_pattern(&files_pattern(patterns))
+                .map_err(|err| fail(format!("bad `files` pattern: {err}")))?,
+        ),
+    };
     let description = spec
         .description
         .unwrap_or_else(|| format!("Finds a {} in text.", spec.name));
@@ -298,11 +309,8 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule, (String, String)> 
         validator: spec.validator,
         generic: spec.generic,
         multiline: spec.multiline,
-        files: spec
-            .files
-            .iter()
-            .map(|f| f.replace('\\', "/").to_ascii_lowercase())
-            .collect(),
+        files_regex,
+        files: spec.files,
         slot: spec.slot,
         remediation: spec.remediation.trim().to_string(),
         examples: spec.examples,
@@ -311,29 +319,47 @@ fn compile_rule(spec: RuleSpec, source: &str) -> Result<Rule, (String, String)> 
     })
 }
 
-/// A file's path, lowercased with `/` separators, as file patterns are matched against it.
-pub(crate) struct FileName {
-    lower: String,
-    /// A template copy (`.env.example`) is never the store itself.
-    template: bool,
+/// The regex that `files` patterns mean, matched against a whole path (`/` or `\\` separated,
+/// any case): a file name (`.pgpass`, `*.ini`) names the path's last component, a pattern with
+/// `/` (`.vscode/sftp.json`) its last components; `*` stands for any run within one component.
+pub(crate) fn files_pattern(patterns: &[String]) -> String {
+    const SEPARATOR: &str = "[/\\\\]";
+    const WITHIN: &str = "[^/\\\\]*";
+    let alternatives: Vec<String> = patterns
+        .iter()
+        .map(|pattern| {
+            let components: Vec<String> = pattern
+                .split(['/', '\\'])
+                .map(|component| {
+                    let pieces: Vec<String> = component.split('*').map(escape).collect();
+                    pieces.join(WITHIN)
+                })
+                .collect();
+            format!("(?:^|{SEPARATOR}){}$", components.join(SEPARATOR))
+        })
+        .collect();
+    format!("(?i:{})", alternatives.join("|"))
 }
 
-impl FileName {
-    pub(crate) fn new(path: &str) -> FileName {
-        let lower = path.replace('\\', "/").to_ascii_lowercase();
-        let template = TEMPLATE_SUFFIXES.iter().any(|s| lower.ends_with(s));
-        FileName { lower, template }
+/// `text` with every regex metacharacter escaped.
+fn escape(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for c in text.chars() {
+        if "\\.+*?()|[]{}^$#&-~".contains(c) {
+            escaped.push('\\');
+        }
+        escaped.push(c);
     }
+    escaped
+}
 
-    /// Whether `pattern` (lowercase, see `RuleSpec::files`) names this file: a file name
-    /// (`.pgpass`, `*.ini`) is matched against the last path component, a pattern with `/`
-    /// (`.vscode/sftp.json`) against the path's tail; `*` matches within one component.
-    fn matches(&self, pattern: &str) -> bool {
-        let mut parts = self.lower.rsplit('/');
-        pattern
-            .rsplit('/')
-            .all(|want| parts.next().is_some_and(|part| glob_matches(want, part)))
-    }
+/// Whether `path` is a template copy (`.env.example`, `config.php.dist`): it documents a
+/// configuration rather than holds it.
+pub(crate) fn is_template_copy(path: &str) -> bool {
+    TEMPLATE_SUFFIXES.iter().any(|suffix| {
+        path.len() >= suffix.len()
+            && path.as_bytes()[path.len() - suffix.len()..].eq_ignore_ascii_case(suffix.as_bytes())
+    })
 }
 
 /// Suffixes of files that document a configuration rather than hold it.
@@ -347,26 +373,6 @@ const TEMPLATE_SUFFIXES: &[&str] = &[
     ".default",
     ".skel",
 ];
-
-/// `*`-only glob over one path component (no `/` in either).
-fn glob_matches(pattern: &str, text: &str) -> bool {
-    let mut pieces = pattern.split('*');
-    let first = pieces.next().unwrap_or("");
-    let Some(mut rest) = text.strip_prefix(first) else {
-        return false;
-    };
-    let pieces: Vec<&str> = pieces.collect();
-    let Some((last, middle)) = pieces.split_last() else {
-        return rest.is_empty();
-    };
-    for piece in middle {
-        match rest.find(piece) {
-            Some(at) => rest = &rest[at + piece.len()..],
-            None => return false,
-        }
-    }
-    rest.len() >= last.len() && rest.ends_with(last)
-}
 
 fn is_usable_keyword(keyword: &str) -> bool {
     keyword.len() >= MIN_KEYWORD_LEN
@@ -469,14 +475,36 @@ rules:
     }
 
     #[test]
-    fn globs() {
-        assert!(glob_matches("*", ""));
-        assert!(glob_matches("*.env", ".env"));
-        assert!(glob_matches("data-sources*.xml", "data-sources-2.xml"));
-        assert!(glob_matches("*config*.php", "wp-config.php"));
-        assert!(!glob_matches("*config*.php", "wp-config.php.txt"));
-        assert!(!glob_matches("a*a", "a"));
-        assert!(glob_matches("a*a", "aa"));
+    fn file_patterns_are_globs_over_the_last_components() {
+        let matches = |pattern: &str, path: &str| {
+            compile_pattern(&files_pattern(&[pattern.to_string()]))
+                .unwrap()
+                .is_match(path)
+        };
+        assert!(matches("*", "dir/"));
+        assert!(matches("*.env", "app/.env"));
+        assert!(matches("data-sources*.xml", "data-sources-2.xml"));
+        assert!(matches("*config*.php", "www/wp-config.php"));
+        assert!(!matches("*config*.php", "wp-config.php.txt"));
+        assert!(
+            !matches("*config*.php", "config/x.php"),
+            "* stays within a component"
+        );
+        assert!(!matches("a*a", "a"));
+        assert!(matches("a*a", "aa"));
+        assert!(matches(
+            "credentials/*.key",
+            "config\\credentials\\production.key"
+        ));
+        assert!(!matches("credentials/*.key", "mycredentials/p.key"));
+        assert!(matches(
+            "settings.local.php",
+            "SITES/Default/Settings.Local.PHP"
+        ));
+        assert!(
+            !matches("settings.local.php", "settingsXlocal.php"),
+            "dots are literal"
+        );
     }
 
     #[test]

@@ -9,12 +9,13 @@ use crate::decode::{self, Candidate, Encoding};
 use crate::entropy::shannon;
 use crate::error::RuleError;
 use crate::filters;
-use crate::rule::{FileName, Rule};
+use crate::rule::{is_template_copy, Rule};
 use crate::ruleset::RuleSet;
 use crate::text::{self, LineCounter, Window};
 use crate::validators::{validate, Validation, Verdict};
+use regex_automata::meta::Regex;
 use regex_automata::util::captures::Captures;
-use regex_automata::Input;
+use regex_automata::{Input, PatternSet};
 use std::collections::BTreeMap;
 use std::ops::Range;
 
@@ -95,6 +96,9 @@ pub struct Scanner {
     rules: Vec<Rule>,
     /// `rules[..content_rules]` run from keyword hits; the rest are scoped to named files.
     content_rules: usize,
+    /// One pattern per file-scoped rule (pattern `i` is `rules[content_rules + i]`): which of
+    /// them a path names, in one pass.
+    store_names: Option<Regex>,
     keywords: KeywordIndex,
     options: ScanOptions,
 }
@@ -150,9 +154,25 @@ impl Scanner {
         rules.sort_by_key(Rule::is_file_scoped);
         let content_rules = rules.iter().filter(|r| !r.is_file_scoped()).count();
         let keywords = KeywordIndex::build(&rules[..content_rules])?;
+        let names: Vec<String> = rules[content_rules..]
+            .iter()
+            .filter_map(Rule::files_pattern)
+            .collect();
+        let store_names = match names.is_empty() {
+            true => None,
+            false => Some(
+                Regex::new_many(&names).map_err(|err| RuleError::InvalidRule {
+                    file: "(file-scoped rules)".into(),
+                    line: None,
+                    id: "files".into(),
+                    reason: err.to_string(),
+                })?,
+            ),
+        };
         Ok(Scanner {
             rules,
             content_rules,
+            store_names,
             keywords,
             options,
         })
@@ -225,23 +245,22 @@ impl Scanner {
 
     /// Runs the rules scoped to files named like `path` over the whole (small) file.
     fn scan_store(&self, path: &str, layer: &Layer<'_>, state: &mut ScanState) {
-        if path.is_empty()
-            || layer.hay.len() > MAX_STORE_FILE
-            || self.content_rules == self.rules.len()
-        {
+        let Some(names) = &self.store_names else {
+            return;
+        };
+        if path.is_empty() || layer.hay.len() > MAX_STORE_FILE || is_template_copy(path) {
             return;
         }
-        let file = FileName::new(path);
-        for (index, rule) in self.rules.iter().enumerate().skip(self.content_rules) {
-            if rule.applies_to_file(&file) {
-                let window = Window {
-                    rule: u32::try_from(index).unwrap_or(u32::MAX),
-                    range: 0..layer.hay.len(),
-                    cut_start: false,
-                    cut_end: false,
-                };
-                self.match_window(layer, &window, state);
-            }
+        let mut named = PatternSet::new(names.pattern_len());
+        names.which_overlapping_matches(&Input::new(path), &mut named);
+        for pattern in named.iter() {
+            let window = Window {
+                rule: u32::try_from(self.content_rules + pattern.as_usize()).unwrap_or(u32::MAX),
+                range: 0..layer.hay.len(),
+                cut_start: false,
+                cut_end: false,
+            };
+            self.match_window(layer, &window, state);
         }
     }
 
