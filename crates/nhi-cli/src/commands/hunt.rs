@@ -26,8 +26,12 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use timeline::{Scanned, Timed, Timeline};
 
-/// Inputs read, normalised and screened ahead of the replay, beside those being read.
+/// Inputs read, normalised and screened ahead of the replay, beside those being read: at most
+/// this many, and no more than [`PREFETCHED_BYTES`] of the largest input's size allows (a parsed
+/// record takes several times its bytes, and one Kubernetes audit log can be gigabytes).
 const PREFETCHED_FILES: usize = 16;
+/// Bytes (as stored, compressed or not) the inputs read ahead of the replay may add up to.
+const PREFETCHED_BYTES: u64 = 32 << 20;
 /// Skipped records reported per file; the rest are counted.
 const REPORTED_RECORD_ERRORS: usize = 3;
 
@@ -85,7 +89,7 @@ pub fn run(common: &CommonArgs, args: &HuntArgs) -> anyhow::Result<Status> {
         outcome
     };
     let (records, failed_reads) =
-        prefetch::ordered(paths.len(), PREFETCHED_FILES, threads, read, |files| {
+        prefetch::ordered(paths.len(), lookahead(&paths), threads, read, |files| {
             let mut failed = 0;
             let mut open = |_: usize, input: &Scanned| {
                 let outcome = files.take().unwrap_or_else(|| FileOutcome {
@@ -268,6 +272,21 @@ fn first_pass(
     pass
 }
 
+/// How many inputs the replay reads ahead: [`PREFETCHED_FILES`], fewer when the largest input
+/// is big, at least one.
+fn lookahead(paths: &[PathBuf]) -> usize {
+    let largest = paths
+        .iter()
+        .filter_map(|path| std::fs::metadata(path).ok())
+        .map(|meta| meta.len())
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    usize::try_from(PREFETCHED_BYTES / largest)
+        .unwrap_or(usize::MAX)
+        .clamp(1, PREFETCHED_FILES)
+}
+
 /// Threads that read inputs: one per core, no more than there are inputs.
 fn worker_threads(inputs: usize) -> usize {
     std::thread::available_parallelism()
@@ -422,6 +441,21 @@ pub fn parse_duration(text: &str) -> Result<chrono::TimeDelta, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn big_inputs_are_read_fewer_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let small = dir.path().join("small.json");
+        std::fs::write(&small, b"{}").unwrap();
+        assert_eq!(lookahead(std::slice::from_ref(&small)), PREFETCHED_FILES);
+        let big = dir.path().join("big.json");
+        let file = std::fs::File::create(&big).unwrap();
+        file.set_len(PREFETCHED_BYTES / 4).unwrap();
+        assert_eq!(lookahead(&[small.clone(), big.clone()]), 4);
+        file.set_len(PREFETCHED_BYTES * 3).unwrap();
+        assert_eq!(lookahead(&[small, big]), 1);
+        assert_eq!(lookahead(&[]), PREFETCHED_FILES);
+    }
 
     #[test]
     fn durations_parse_with_units_and_sums() {
