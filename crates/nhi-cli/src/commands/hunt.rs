@@ -4,6 +4,7 @@
 //! detector and identity, and records the alerts in the store. Exit: 0 nothing at or above
 //! `--fail-on`, 1 alerts at or above it, 2 fatal, 3 some inputs (logs or rules) could not be used.
 
+mod inflate;
 mod input;
 mod prefetch;
 mod render;

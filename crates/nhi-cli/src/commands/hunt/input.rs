@@ -2,11 +2,10 @@
 //! under the directories named (recursively, symlinked directories not followed), read whole and
 //! inflated when gzip-compressed, with a cap on the inflated size so that a gzip bomb is an error.
 
-use flate2::read::MultiGzDecoder;
+use super::inflate::{gunzip, InflateError};
 use nhi_detect::{normalise, Normalised};
 use std::fmt;
 use std::fs;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// File name endings of logs, which a directory walk picks up.
@@ -85,29 +84,15 @@ pub fn read(path: &Path, max_inflated: u64) -> Result<Vec<u8>, InputProblem> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes);
     }
-    let mut inflated = Vec::with_capacity(inflated_size_hint(&bytes, max_inflated));
-    MultiGzDecoder::new(bytes.as_slice())
-        .take(max_inflated.saturating_add(1))
-        .read_to_end(&mut inflated)
-        .map_err(|error| InputProblem::new(path, format!("not valid gzip data: {error}")))?;
-    if inflated.len() as u64 > max_inflated {
-        let message = format!(
-            "inflates to more than {max_inflated} bytes (a gzip bomb?); raise --max-inflated if the file is genuine"
-        );
-        return Err(InputProblem::new(path, message));
-    }
-    Ok(inflated)
-}
-
-/// What the gzip trailer says the data inflates to (the last member's size modulo 2^32, so a
-/// hint only), capped so that a lying trailer cannot make nhi reserve much.
-fn inflated_size_hint(gzip: &[u8], max_inflated: u64) -> usize {
-    const MOST_RESERVED: u64 = 64 << 20;
-    let Some(trailer) = gzip.last_chunk::<4>() else {
-        return 0;
-    };
-    let size = u64::from(u32::from_le_bytes(*trailer));
-    usize::try_from(size.min(max_inflated).min(MOST_RESERVED)).unwrap_or(0)
+    gunzip(&bytes, max_inflated).map_err(|error| {
+        let message = match error {
+            InflateError::Invalid(error) => format!("not valid gzip data: {error}"),
+            InflateError::OverCap => format!(
+                "inflates to more than {max_inflated} bytes (a gzip bomb?); raise --max-inflated if the file is genuine"
+            ),
+        };
+        InputProblem::new(path, message)
+    })
 }
 
 /// Reads and normalises one log; its source (CloudTrail, Kubernetes, GCP, Entra ID, GitHub) is
