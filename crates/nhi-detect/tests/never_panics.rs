@@ -109,6 +109,7 @@ fn record(source: LogSource, raw: Value) -> Record {
         user_agent: None,
         raw_ref: None,
     };
+    let raw = sonic_rs::from_str(&raw.to_string()).expect("serde_json writes JSON");
     Record { source, event, raw }
 }
 

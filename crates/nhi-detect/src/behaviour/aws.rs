@@ -4,7 +4,7 @@
 
 use crate::normalise::fields::get;
 use crate::normalise::{LogSource, Record};
-use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value, ValueRef};
 
 /// Whether the record comes from CloudTrail.
 pub(crate) fn is_cloudtrail(record: &Record) -> bool {
@@ -128,9 +128,9 @@ pub(crate) fn via_aws_service(record: &Record) -> bool {
 
 /// A policy document given as a JSON string (as CloudTrail logs them) or an object.
 pub(crate) fn policy(value: &Value) -> Option<Value> {
-    match value {
-        Value::String(text) => serde_json::from_str(text).ok(),
-        Value::Object(_) => Some(value.clone()),
+    match value.as_ref() {
+        ValueRef::String(text) => sonic_rs::from_str(text).ok(),
+        ValueRef::Object(_) => Some(value.clone()),
         _ => None,
     }
 }
@@ -138,21 +138,16 @@ pub(crate) fn policy(value: &Value) -> Option<Value> {
 /// Who an `Allow` statement of a resource or trust policy lets in from outside `own_account`:
 /// `*` (anyone, when no condition narrows it) or the foreign account ids named.
 pub(crate) fn foreign_principals(policy: &Value, own_account: Option<&str>) -> Vec<String> {
-    let statements = match policy.get("Statement") {
-        Some(Value::Array(statements)) => statements.iter().collect(),
-        Some(statement @ Value::Object(_)) => vec![statement],
-        _ => Vec::new(),
-    };
     let mut found = Vec::new();
-    for statement in statements {
+    for statement in policy.get("Statement").map(one_or_many).unwrap_or_default() {
         if statement.get("Effect").and_then(Value::as_str) != Some("Allow") {
             continue;
         }
         let conditioned = statement.get("Condition").is_some();
-        let principals = match statement.get("Principal") {
-            Some(Value::String(star)) if star == "*" => vec!["*"],
-            Some(Value::Object(map)) => map
-                .get("AWS")
+        let principals = match statement.get("Principal").map(Value::as_ref) {
+            Some(ValueRef::String("*")) => vec!["*"],
+            Some(ValueRef::Object(map)) => map
+                .get(&"AWS")
                 .map(|aws| strings(aws).collect())
                 .unwrap_or_default(),
             _ => Vec::new(),
@@ -187,30 +182,37 @@ fn account_of(principal: &str) -> Option<&str> {
 
 /// The strings of a value that is a string or an array of strings.
 pub(crate) fn strings(value: &Value) -> impl Iterator<Item = &str> {
-    let items: Vec<&str> = match value {
-        Value::String(text) => vec![text.as_str()],
-        Value::Array(items) => items.iter().filter_map(Value::as_str).collect(),
+    let items: Vec<&str> = match value.as_ref() {
+        ValueRef::String(text) => vec![text],
+        ValueRef::Array(items) => items.iter().filter_map(Value::as_str).collect(),
         _ => Vec::new(),
     };
     items.into_iter()
 }
 
+/// The items of an array, or the value itself when it is not one (policy statements, S3 delete
+/// lists and other fields that may hold one item or a list).
+pub(crate) fn one_or_many(value: &Value) -> Vec<&Value> {
+    match value.as_array() {
+        Some(items) => items.iter().collect(),
+        None => vec![value],
+    }
+}
+
 /// The `items` of a CloudTrail EC2-style list (`{"items": [...]}`), or a plain array.
 pub(crate) fn items(value: Option<&Value>) -> &[Value] {
-    match value {
-        Some(Value::Array(items)) => items,
-        Some(Value::Object(map)) => match map.get("items") {
-            Some(Value::Array(items)) => items,
-            _ => &[],
-        },
-        _ => &[],
-    }
+    let list = match value {
+        Some(value) if value.is_object() => value.get("items"),
+        other => other,
+    };
+    list.and_then(Value::as_array)
+        .map_or(&[], |items| items.as_slice())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::json;
 
     #[test]
     fn api_version_suffixes_are_dropped() {
@@ -243,7 +245,7 @@ mod tests {
         );
         let open = json!({"Statement": {"Effect": "Allow", "Principal": "*"}});
         assert_eq!(foreign_principals(&open, Some("1")), vec!["*"]);
-        let text = Value::String(open.to_string());
+        let text = Value::copy_str(&open.to_string());
         assert_eq!(policy(&text), Some(open));
     }
 

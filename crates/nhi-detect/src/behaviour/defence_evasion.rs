@@ -8,7 +8,7 @@ use super::Family;
 use super::{aws, rule};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
-use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
 const CLOUDTRAIL: RuleMeta = rule(
     "aws-cloudtrail-tampering",
@@ -214,7 +214,7 @@ fn monitoring_disabled(record: &Record) -> Option<String> {
 pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::examples::Example;
     use super::testlog::{ct, user};
-    use serde_json::json;
+    use serde_json::{json, Value};
     let intruder = user("intruder");
     let call = |action: &str, params: Value| ct(0, &intruder, action).params(params).done();
     vec![

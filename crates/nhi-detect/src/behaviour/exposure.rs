@@ -7,7 +7,7 @@ use super::patterns::Pattern;
 use super::{aws, rule, Family};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
-use serde_json::Value;
+use sonic_rs::{JsonValueTrait, Value};
 
 /// Ports whose exposure to the internet is a direct risk (remote administration, databases).
 const ADMIN_PORTS: [i64; 9] = [22, 3389, 5985, 5986, 3306, 5432, 1433, 6379, 27017];
@@ -330,7 +330,7 @@ fn lambda_public(record: &Record) -> Option<String> {
 pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::examples::Example;
     use super::testlog::{ct, user, ACCOUNT, FOREIGN_ACCOUNT};
-    use serde_json::json;
+    use serde_json::{json, Value};
     let admin = user("admin");
     let call = |action: &str, params: Value| ct(0, &admin, action).params(params).done();
     let add = |account: &str| json!({"add": {"items": [{"userId": account}]}});

@@ -8,6 +8,7 @@ use super::state::Baseline;
 use super::{aws, rule, Detector, Family, Hit, Seen};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
+use sonic_rs::JsonValueTrait;
 use std::collections::HashMap;
 
 /// What sort of client made a call, from its user agent and the record.

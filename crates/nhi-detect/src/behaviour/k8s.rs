@@ -5,7 +5,7 @@
 use crate::normalise::fields::get;
 use crate::normalise::{LogSource, Record};
 use nhi_model::Outcome;
-use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
 /// Whether the record comes from a Kubernetes audit log.
 pub(crate) fn is_k8s(record: &Record) -> bool {

@@ -8,7 +8,7 @@ use super::state::Baseline;
 use super::{k8s, rule, Detector, Family, Hit, Seen};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
-use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 use std::collections::HashMap;
 
 /// Secrets remembered per service account.
@@ -98,10 +98,10 @@ fn configmap_credentials(record: &Record) -> Option<String> {
     let object = k8s::request_object(record)?;
     let mut flagged = Vec::new();
     for field in ["data", "binaryData"] {
-        let Some(Value::Object(entries)) = object.get(field) else {
+        let Some(entries) = object.get(field).and_then(Value::as_object) else {
             continue;
         };
-        for (key, value) in entries {
+        for (key, value) in entries.iter() {
             let text = format!("{key}\n{}", value.as_str().unwrap_or("")).to_lowercase();
             let found: Vec<&str> = CREDENTIAL_MARKERS
                 .iter()
@@ -164,7 +164,7 @@ pub(super) static FAMILY: Family = Family {
             test: |record| {
                 let allowed = record
                     .raw
-                    .pointer("/annotations/authorization.k8s.io~1decision")
+                    .pointer(["annotations", "authorization.k8s.io/decision"])
                     .and_then(Value::as_str)
                     == Some("allow")
                     || k8s::succeeded(record);
@@ -206,7 +206,7 @@ impl Detector for SecretReads {
             k8s::namespace(record),
             record
                 .raw
-                .pointer("/objectRef/name")
+                .pointer(["objectRef", "name"])
                 .and_then(Value::as_str),
         ) {
             (namespace, Some(name)) => format!("{}/{name}", namespace.unwrap_or("")),
@@ -233,7 +233,7 @@ impl Detector for SecretReads {
 pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::examples::Example;
     use super::testlog::{k8s, service_account};
-    use serde_json::json;
+    use serde_json::{json, Value};
     let exec = |user: &str| {
         k8s(0, user, "create", "pods")
             .target("prod", "web-1")

@@ -7,7 +7,7 @@ use super::patterns::Pattern;
 use super::{k8s, rule, Family};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{OwaspNhi, Severity};
-use serde_json::Value;
+use sonic_rs::{JsonValueTrait, Value};
 
 /// The change-tracking rules: id, title, description and the actions each one tracks.
 const TRACKED: [(&str, &str, &str, &[&str]); 16] = [

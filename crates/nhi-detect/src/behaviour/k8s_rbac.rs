@@ -6,7 +6,7 @@ use super::patterns::Pattern;
 use super::{k8s, rule, Family};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
-use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
 /// Verbs that change objects.
 const WRITE_VERBS: [&str; 5] = ["create", "update", "patch", "delete", "deletecollection"];
@@ -184,7 +184,9 @@ fn list<'a>(value: &'a Value, field: &str) -> impl Iterator<Item = &'a str> {
 
 fn cluster_admin_binding(record: &Record) -> Option<String> {
     let object = k8s::request_object(record)?;
-    let role = object.pointer("/roleRef/name").and_then(Value::as_str)?;
+    let role = object
+        .pointer(["roleRef", "name"])
+        .and_then(Value::as_str)?;
     if role != "cluster-admin" {
         return None;
     }
@@ -217,7 +219,7 @@ fn cluster_admin_binding(record: &Record) -> Option<String> {
 pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::examples::Example;
     use super::testlog::k8s;
-    use serde_json::json;
+    use serde_json::{json, Value};
     let binding = |role: &str| {
         k8s(0, "alice", "create", "clusterrolebindings")
             .target("", "b")

@@ -8,7 +8,7 @@ use super::patterns::Pattern;
 use super::{k8s, rule, Family};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
-use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
 /// Host paths whose mount gives control of (or secrets of) the node.
 const SENSITIVE_PATHS: [&str; 9] = [
@@ -79,7 +79,7 @@ pub(super) static FAMILY: Family = Family {
                 let spec = k8s::pod_spec(record)?;
                 let privileged: Vec<&str> = k8s::containers(spec)
                     .filter(|c| {
-                        c.pointer("/securityContext/privileged")
+                        c.pointer(["securityContext", "privileged"])
                             .and_then(Value::as_bool)
                             == Some(true)
                     })
@@ -128,7 +128,9 @@ pub(super) static FAMILY: Family = Family {
                     .and_then(Value::as_array)
                     .into_iter()
                     .flatten()
-                    .filter_map(|volume| volume.pointer("/hostPath/path").and_then(Value::as_str))
+                    .filter_map(|volume| {
+                        volume.pointer(["hostPath", "path"]).and_then(Value::as_str)
+                    })
                     .filter(|path| sensitive(path))
                     .collect();
                 (!paths.is_empty()).then(|| {
@@ -160,7 +162,7 @@ pub(super) static FAMILY: Family = Family {
             test: |record| {
                 let object = k8s::request_object(record)?;
                 let node_port =
-                    object.pointer("/spec/type").and_then(Value::as_str) == Some("NodePort");
+                    object.pointer(["spec", "type"]).and_then(Value::as_str) == Some("NodePort");
                 node_port.then(|| format!("service {} exposes node ports", k8s::target(record)))
             },
         },
@@ -175,7 +177,7 @@ fn pod(record: &Record) -> String {
         return k8s::target(record);
     }
     let generated = k8s::request_object(record)
-        .and_then(|object| object.pointer("/metadata/generateName"))
+        .and_then(|object| object.pointer(["metadata", "generateName"]))
         .and_then(Value::as_str)
         .unwrap_or("?");
     format!("{}/{generated}*", k8s::namespace(record).unwrap_or("?"))
@@ -194,7 +196,7 @@ fn sensitive(path: &str) -> bool {
 pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::examples::Example;
     use super::testlog::{k8s, service_account};
-    use serde_json::json;
+    use serde_json::{json, Value};
     let controller = service_account("kube-system", "replicaset-controller");
     let pod = |namespace: &str, spec: Value| {
         k8s(0, &controller, "create", "pods")

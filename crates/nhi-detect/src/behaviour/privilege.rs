@@ -11,7 +11,7 @@ use crate::normalise::{LogSource, Record};
 use crate::sigma::EventRef;
 use chrono::TimeDelta;
 use nhi_model::{Outcome, OwaspNhi, RuleMeta, Severity, Timestamp};
-use serde_json::Value;
+use sonic_rs::{JsonValueTrait, Value};
 use std::collections::HashMap;
 
 /// Permissions-management actions remembered per identity.
@@ -251,12 +251,8 @@ fn admin_attached(record: &Record) -> Option<String> {
 
 /// Whether a policy has an `Allow` of `*` or `iam:*` on resource `*`.
 fn allows_everything(policy: &Value) -> bool {
-    let statements = match policy.get("Statement") {
-        Some(Value::Array(statements)) => statements.iter().collect(),
-        Some(statement) => vec![statement],
-        None => Vec::new(),
-    };
-    statements.into_iter().any(|statement| {
+    let statements = policy.get("Statement").map(aws::one_or_many);
+    statements.into_iter().flatten().any(|statement| {
         let field = |name| statement.get(name).map(aws::strings).into_iter().flatten();
         statement.get("Effect").and_then(Value::as_str) == Some("Allow")
             && field("Action").any(|action| action == "*" || action == "iam:*")
@@ -403,7 +399,7 @@ impl Detector for Escalation {
 pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::examples::Example;
     use super::testlog::{ct, k8s, role, service_account, user};
-    use serde_json::json;
+    use serde_json::{json, Value};
     let admin = user("admin");
     let ci = role("ci", "build-7");
     let for_user = |action: &str, target: &str| {

@@ -8,7 +8,7 @@ use super::{aws, rule, Detector, Family, Hit, Seen};
 use crate::normalise::{LogSource, Record};
 use chrono::TimeDelta;
 use nhi_model::{Outcome, OwaspNhi, RuleMeta, Severity};
-use serde_json::Value;
+use sonic_rs::{JsonValueTrait, Value};
 use std::collections::HashMap;
 
 const WINDOW: TimeDelta = TimeDelta::minutes(10);
@@ -112,10 +112,7 @@ fn deleted_objects(record: &Record) -> Vec<String> {
     let bucket = aws::param_str(record, "bucketName").unwrap_or("?");
     let single = aws::param_str(record, "key").map(str::to_string);
     let multi = aws::param(record, "delete.Object")
-        .map(|objects| match objects {
-            Value::Array(items) => items.iter().collect(),
-            one => vec![one],
-        })
+        .map(aws::one_or_many)
         .unwrap_or_default()
         .into_iter()
         .filter_map(|object| object.get("Key").and_then(Value::as_str))
@@ -192,7 +189,7 @@ impl Detector for Ransomware {
 pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::examples::Example;
     use super::testlog::{ct, user, FOREIGN_ACCOUNT};
-    use serde_json::json;
+    use serde_json::{json, Value};
     let intruder = user("intruder");
     let call =
         |second, action: &str, params: Value| ct(second, &intruder, action).params(params).done();

@@ -7,7 +7,7 @@ use super::patterns::Pattern;
 use super::{aws, rule, Family};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
-use serde_json::Value;
+use sonic_rs::{JsonValueTrait, Value};
 
 /// Instance families with GPUs or other accelerators, favoured by crypto-miners and model thieves.
 const ACCELERATED_FAMILIES: [&str; 12] = [
@@ -182,7 +182,7 @@ fn unusual_launch(record: &Record) -> Option<String> {
 pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::examples::Example;
     use super::testlog::{ct, user};
-    use serde_json::json;
+    use serde_json::{json, Value};
     let admin = user("admin");
     let call = |action: &str, params: Value| ct(0, &admin, action).params(params).done();
     let launch = |kind: &str, count: i64| {

@@ -8,7 +8,7 @@ use super::{aws, rule, Detector, Family, Hit, Seen};
 use crate::normalise::Record;
 use chrono::TimeDelta;
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
-use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 use std::collections::HashMap;
 
 const WINDOW: TimeDelta = TimeDelta::minutes(10);
@@ -228,7 +228,7 @@ impl Detector for BulkRetrieval {
 pub(super) fn examples() -> Vec<super::examples::Example> {
     use super::examples::Example;
     use super::testlog::{ct, user};
-    use serde_json::json;
+    use serde_json::{json, Value};
     let thief = user("thief");
     let app = user("app");
     let each =

@@ -10,7 +10,7 @@
 use super::fields::{get, optional_str, parse_time};
 use super::{LogSource, Position, Record, RecordProblem};
 use nhi_model::{Event, Outcome, Timestamp};
-use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
 /// Error codes that mean a policy refused the sign-in rather than the credential failing:
 /// Conditional Access blocks, and a disabled application or service principal.
@@ -157,7 +157,7 @@ fn outcome(raw: &Value) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::json;
 
     fn graph() -> Value {
         json!({

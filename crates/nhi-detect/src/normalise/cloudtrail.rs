@@ -5,7 +5,7 @@
 use super::fields::{get, optional_str, redact, required_str, required_time};
 use super::{LogSource, Position, Record, RecordProblem};
 use nhi_model::{Event, Outcome};
-use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
 /// Error codes that mean the caller was not allowed to do what it tried.
 const DENIED_CODES: [&str; 4] = [
@@ -187,7 +187,7 @@ fn outcome(raw: &Value) -> Result<Outcome, RecordProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::{json, JsonValueMutTrait};
 
     fn one(raw: Value) -> Result<Record, RecordProblem> {
         record("trail.json", Position::default().within(0), raw)
@@ -245,7 +245,7 @@ mod tests {
         let base = |identity: Value| {
             let mut raw = assumed_role_call();
             raw["userIdentity"] = identity;
-            raw.as_object_mut().unwrap().remove("errorCode");
+            raw.as_object_mut().unwrap().remove(&"errorCode");
             one(raw).unwrap().event
         };
         let user = base(json!({"type": "IAMUser", "arn": "arn:aws:iam::1:user/ci"}));
@@ -263,7 +263,7 @@ mod tests {
         let mut raw = assumed_role_call();
         raw["errorCode"] = json!("ThrottlingException");
         assert_eq!(one(raw.clone()).unwrap().event.outcome, Outcome::Error);
-        raw.as_object_mut().unwrap().remove("errorCode");
+        raw.as_object_mut().unwrap().remove(&"errorCode");
         raw["responseElements"] = json!({"ConsoleLogin": "Failure"});
         assert_eq!(one(raw).unwrap().event.outcome, Outcome::Denied);
     }
@@ -282,7 +282,7 @@ mod tests {
     #[test]
     fn missing_and_mistyped_fields_name_the_field() {
         let mut raw = assumed_role_call();
-        raw.as_object_mut().unwrap().remove("eventID");
+        raw.as_object_mut().unwrap().remove(&"eventID");
         assert_eq!(one(raw).unwrap_err(), RecordProblem::Missing("eventID"));
         let mut raw = assumed_role_call();
         raw["userAgent"] = json!(7);

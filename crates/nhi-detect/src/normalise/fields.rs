@@ -3,19 +3,19 @@
 
 use super::RecordProblem;
 use nhi_model::Timestamp;
-use serde_json::Value;
+use sonic_rs::{JsonValueMutTrait, JsonValueTrait, Value, ValueRef};
 
 /// The value at a dotted path through nested objects, `None` when absent or `null`.
 pub(crate) fn get<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
     path.split('.')
-        .try_fold(value, |current, key| current.as_object()?.get(key))
+        .try_fold(value, |current, key| current.get(key))
         .filter(|found| !found.is_null())
 }
 
 /// The value at a dotted path, for editing.
 pub(crate) fn get_mut<'a>(value: &'a mut Value, path: &str) -> Option<&'a mut Value> {
     path.split('.')
-        .try_fold(value, |current, key| current.as_object_mut()?.get_mut(key))
+        .try_fold(value, |current, key| current.get_mut(key))
 }
 
 /// A string that must be present.
@@ -31,9 +31,9 @@ pub(crate) fn optional_str<'a>(
     value: &'a Value,
     path: &'static str,
 ) -> Result<Option<&'a str>, RecordProblem> {
-    match get(value, path) {
+    match get(value, path).map(Value::as_ref) {
         None => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text)),
+        Some(ValueRef::String(text)) => Ok(Some(text)),
         Some(_) => Err(RecordProblem::WrongType {
             field: path,
             expected: "a string",
@@ -54,8 +54,12 @@ pub(crate) fn parse_time(text: &str, path: &'static str) -> Result<Timestamp, Re
 
 /// Replaces the string at `path` (if any) so that a secret never leaves the normaliser.
 pub(crate) fn redact(value: &mut Value, path: &str) {
-    if let Some(found @ Value::String(_)) = get_mut(value, path) {
-        *found = Value::String(REDACTED.to_string());
+    // Look before editing: editing a parsed object turns it into a map of its own.
+    if !get(value, path).is_some_and(Value::is_str) {
+        return;
+    }
+    if let Some(found) = get_mut(value, path) {
+        *found = Value::from_static_str(REDACTED);
     }
 }
 
@@ -65,7 +69,7 @@ pub(crate) const REDACTED: &str = "<redacted>";
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::json;
 
     #[test]
     fn reads_dotted_paths_and_treats_null_as_absent() {

@@ -8,7 +8,7 @@
 use super::fields::{get, optional_str, redact, required_str, required_time};
 use super::{LogSource, Position, Record, RecordProblem};
 use nhi_model::{Event, Outcome};
-use serde_json::Value;
+use sonic_rs::{JsonValueTrait, Value};
 
 /// `google.rpc.Code` values that mean the caller was not allowed: PERMISSION_DENIED and
 /// UNAUTHENTICATED.
@@ -103,7 +103,7 @@ fn outcome(raw: &Value) -> Outcome {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::json;
 
     fn entry() -> Value {
         json!({

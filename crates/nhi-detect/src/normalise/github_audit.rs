@@ -8,7 +8,7 @@
 use super::fields::{get, optional_str, parse_time};
 use super::{LogSource, Position, Record, RecordProblem};
 use nhi_model::{Event, Outcome, Timestamp};
-use serde_json::Value;
+use sonic_rs::{JsonValueTrait, Value};
 
 /// Time fields in order of preference: milliseconds since the epoch, or RFC 3339 text.
 const TIME_FIELDS: [&str; 2] = ["@timestamp", "created_at"];
@@ -52,7 +52,9 @@ fn time(raw: &Value) -> Result<Timestamp, RecordProblem> {
     for field in TIME_FIELDS {
         match get(raw, field) {
             None => continue,
-            Some(Value::String(text)) => return parse_time(text, field),
+            Some(value) if value.is_str() => {
+                return parse_time(value.as_str().unwrap_or(""), field)
+            }
             Some(value) => {
                 return value
                     .as_i64()
@@ -77,7 +79,7 @@ fn principal(raw: &Value, actor: &str) -> Result<String, RecordProblem> {
 }
 
 fn credential(raw: &Value) -> Result<Option<String>, RecordProblem> {
-    if let Some(id) = get(raw, "token_id").filter(|id| id.is_number() || id.is_string()) {
+    if let Some(id) = get(raw, "token_id").filter(|id| id.is_number() || id.is_str()) {
         let id = id.as_str().map_or_else(|| id.to_string(), str::to_string);
         return Ok(Some(format!("github-token:{id}")));
     }
@@ -87,7 +89,7 @@ fn credential(raw: &Value) -> Result<Option<String>, RecordProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::json;
 
     #[test]
     fn an_app_token_entry_and_a_user_entry() {

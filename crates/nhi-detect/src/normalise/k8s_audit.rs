@@ -5,7 +5,7 @@
 use super::fields::{get, get_mut, optional_str, parse_time, required_str, REDACTED};
 use super::{LogSource, Position, Record, RecordProblem};
 use nhi_model::{Event, Outcome};
-use serde_json::Value;
+use sonic_rs::{JsonValueMutTrait, JsonValueTrait, Value, ValueRef};
 use std::collections::HashMap;
 
 /// Where the API server records the credential a request authenticated with.
@@ -128,9 +128,9 @@ fn principal(username: &str) -> String {
 }
 
 fn credential(raw: &Value) -> Option<String> {
-    let id = match get(raw, "user.extra")?.get(CREDENTIAL_ID)? {
-        Value::Array(ids) => ids.first()?.as_str()?,
-        Value::String(id) => id,
+    let id = match get(raw, "user.extra")?.get(CREDENTIAL_ID)?.as_ref() {
+        ValueRef::Array(ids) => ids.first()?.as_str()?,
+        ValueRef::String(id) => id,
         _ => return None,
     };
     Some(format!("k8s-credential:{id}"))
@@ -177,9 +177,9 @@ fn outcome(raw: &Value) -> Result<Outcome, RecordProblem> {
 }
 
 fn source_ip(raw: &Value) -> Result<Option<String>, RecordProblem> {
-    match get(raw, "sourceIPs") {
+    match get(raw, "sourceIPs").map(Value::as_ref) {
         None => Ok(None),
-        Some(Value::Array(ips)) => Ok(ips.first().and_then(Value::as_str).map(str::to_string)),
+        Some(ValueRef::Array(ips)) => Ok(ips.first().and_then(Value::as_str).map(str::to_string)),
         Some(_) => Err(RecordProblem::WrongType {
             field: "sourceIPs",
             expected: "an array",
@@ -190,16 +190,22 @@ fn source_ip(raw: &Value) -> Result<Option<String>, RecordProblem> {
 /// Blanks every value of a Secret (keys stay: rules may look at them).
 fn redact_secret(raw: &mut Value) {
     for path in SECRET_DATA {
-        if let Some(Value::Object(entries)) = get_mut(raw, path) {
+        if let Some(entries) = get_mut(raw, path).and_then(Value::as_object_mut) {
             entries
-                .values_mut()
-                .for_each(|value| *value = Value::String(REDACTED.to_string()));
+                .iter_mut()
+                .for_each(|(_, value)| *value = Value::from_static_str(REDACTED));
         }
     }
     for annotations in LAST_APPLIED {
-        if let Some(Value::Object(annotations)) = get_mut(raw, annotations) {
-            if let Some(applied) = annotations.get_mut(LAST_APPLIED_KEY) {
-                *applied = Value::String(REDACTED.to_string());
+        if get(raw, annotations)
+            .and_then(|found| found.get(LAST_APPLIED_KEY))
+            .is_none()
+        {
+            continue;
+        }
+        if let Some(annotations) = get_mut(raw, annotations).and_then(Value::as_object_mut) {
+            if let Some(applied) = annotations.get_mut(&LAST_APPLIED_KEY) {
+                *applied = Value::from_static_str(REDACTED);
             }
         }
     }
@@ -208,7 +214,7 @@ fn redact_secret(raw: &mut Value) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::{json, JsonValueMutTrait};
 
     fn exec_request(stage: &str) -> Value {
         json!({
@@ -288,7 +294,7 @@ mod tests {
     #[test]
     fn malformed_events_are_skipped_with_the_field_named() {
         let mut no_user = exec_request("ResponseComplete");
-        no_user.as_object_mut().unwrap().remove("user");
+        no_user.as_object_mut().unwrap().remove(&"user");
         let mut bad_code = exec_request("ResponseComplete");
         bad_code["responseStatus"]["code"] = json!("OK");
         let (records, problems) = run(vec![json!({"kind": 0}), no_user, bad_code]);

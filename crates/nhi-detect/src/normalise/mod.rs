@@ -14,7 +14,7 @@ mod k8s_audit;
 
 pub use earliest::earliest_time;
 use nhi_model::Event;
-use serde_json::Value;
+use sonic_rs::{JsonContainerTrait, JsonValueMutTrait, JsonValueTrait, Value};
 use std::fmt;
 use thiserror::Error;
 
@@ -58,31 +58,32 @@ impl LogSource {
     /// Guesses the source of one record (or container) from the fields it carries.
     fn sniff(value: &Value) -> Option<LogSource> {
         let object = value.as_object()?;
-        if object.contains_key("Records") || object.contains_key("eventSource") {
+        let has = |key: &str| object.contains_key(&key);
+        if has("Records") || has("eventSource") {
             return Some(LogSource::CloudTrail);
         }
-        let kind = object.get("kind").and_then(Value::as_str);
-        if object.contains_key("auditID") || matches!(kind, Some("Event" | "EventList")) {
+        let kind = object.get(&"kind").and_then(Value::as_str);
+        if has("auditID") || matches!(kind, Some("Event" | "EventList")) {
             return Some(LogSource::K8sAudit);
         }
-        if object.contains_key("protoPayload") {
+        if has("protoPayload") {
             return Some(LogSource::GcpAudit);
         }
-        let category = object.get("category").and_then(Value::as_str);
-        let graph_sign_in = object.contains_key("createdDateTime")
+        let category = object.get(&"category").and_then(Value::as_str);
+        let graph_sign_in = has("createdDateTime")
             && ["appId", "servicePrincipalId", "userPrincipalName"]
                 .iter()
-                .any(|field| object.contains_key(*field));
+                .any(|field| has(field));
         if category.is_some_and(|category| azure_signin::CATEGORIES.contains(&category))
             || graph_sign_in
         {
             return Some(LogSource::AzureSignIn);
         }
-        if object.contains_key("action")
-            && object.contains_key("actor")
+        if has("action")
+            && has("actor")
             && ["@timestamp", "created_at", "_document_id"]
                 .iter()
-                .any(|field| object.contains_key(*field))
+                .any(|field| has(field))
         {
             return Some(LogSource::GitHubAudit);
         }
@@ -260,7 +261,7 @@ fn split_records(
     errors: &mut Vec<NormaliseError>,
 ) -> Vec<(Position, Value)> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let whole_error = match serde_json::from_slice::<Value>(bytes) {
+    let whole_error = match sonic_rs::from_slice::<Value>(bytes) {
         Ok(value) => return unwrap_container(Position::default(), value, true, input, errors),
         Err(error) => error,
     };
@@ -272,14 +273,14 @@ fn split_records(
     let Some((_, first)) = lines.peek() else {
         return Vec::new();
     };
-    if serde_json::from_slice::<Value>(first).is_err() {
+    if sonic_rs::from_slice::<Value>(first).is_err() {
         errors.push(syntax_error(input, &whole_error));
         return Vec::new();
     }
     let mut values = Vec::new();
     for (number, line) in lines {
         let at = Position::line(number + 1);
-        match serde_json::from_slice::<Value>(line) {
+        match sonic_rs::from_slice::<Value>(line) {
             Ok(value) => values.extend(unwrap_container(at, value, false, input, errors)),
             Err(error) => errors.push(NormaliseError::Syntax {
                 input: input.to_string(),
@@ -292,7 +293,7 @@ fn split_records(
     values
 }
 
-fn syntax_error(input: &str, error: &serde_json::Error) -> NormaliseError {
+fn syntax_error(input: &str, error: &sonic_rs::Error) -> NormaliseError {
     NormaliseError::Syntax {
         input: input.to_string(),
         line: error.line(),
@@ -311,36 +312,42 @@ fn unwrap_container(
     input: &str,
     errors: &mut Vec<NormaliseError>,
 ) -> Vec<(Position, Value)> {
-    let items = match value {
-        Value::Array(items) => items,
-        Value::Object(mut object) => {
-            let field = if object.contains_key("Records") {
-                "Records"
-            } else if object.get("kind").and_then(Value::as_str) == Some("EventList") {
-                "items"
-            } else if object.get("records").is_some_and(Value::is_array) {
-                "records"
-            } else if object.get("value").is_some_and(Value::is_array) {
-                "value"
-            } else {
-                let at = if whole_document { at.within(0) } else { at };
-                return vec![(at, Value::Object(object))];
-            };
-            match object.remove(field) {
-                Some(Value::Array(items)) => items,
-                None => Vec::new(),
-                Some(_) => {
-                    let problem = RecordProblem::WrongType {
-                        field,
-                        expected: "an array",
-                    };
-                    errors.push(record_error(input, at, problem));
-                    return Vec::new();
-                }
-            }
-        }
-        other => return vec![(at, other)],
+    if value.is_array() {
+        return positioned(at, value);
+    }
+    let Some(object) = value.as_object() else {
+        return vec![(at, value)];
     };
+    let field = if object.contains_key(&"Records") {
+        "Records"
+    } else if object.get(&"kind").and_then(Value::as_str) == Some("EventList") {
+        "items"
+    } else if object.get(&"records").is_some_and(Value::is_array) {
+        "records"
+    } else if object.get(&"value").is_some_and(Value::is_array) {
+        "value"
+    } else {
+        let at = if whole_document { at.within(0) } else { at };
+        return vec![(at, value)];
+    };
+    let mut value = value;
+    match value.get_mut(field).map(Value::take) {
+        Some(items) if items.is_array() => positioned(at, items),
+        None => Vec::new(),
+        Some(_) => {
+            let problem = RecordProblem::WrongType {
+                field,
+                expected: "an array",
+            };
+            errors.push(record_error(input, at, problem));
+            Vec::new()
+        }
+    }
+}
+
+/// The items of a JSON array, each at its index within `at`.
+fn positioned(at: Position, array: Value) -> Vec<(Position, Value)> {
+    let items = array.into_array().unwrap_or_default();
     items
         .into_iter()
         .enumerate()

@@ -10,7 +10,7 @@ use super::modifiers::{compile_item, CompileContext, CompiledItem, Predicate};
 use super::pattern::fold_text;
 use super::rule::{Detection, ParsedRule};
 use crate::normalise::LogSource;
-use serde_json::Value;
+use sonic_rs::Value;
 use std::collections::{BTreeSet, HashMap};
 
 /// A detection rule ready to run.

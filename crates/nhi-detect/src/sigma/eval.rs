@@ -7,7 +7,7 @@ use super::fieldmap::FieldPath;
 use super::modifiers::{CompiledItem, Predicate, RefMatch, TimePart};
 use super::pattern::fold_text;
 use chrono::{DateTime, Datelike, NaiveDateTime, Timelike, Utc};
-use serde_json::Value;
+use sonic_rs::{JsonNumberTrait, JsonValueTrait, Value, ValueRef};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
@@ -50,27 +50,27 @@ fn predicate_matches(predicate: &Predicate, found: &[&Value], raw: &Value) -> bo
 
 /// Calls `test` on every scalar inside `value` until it holds.
 fn any_leaf(value: &Value, test: &mut impl FnMut(&Value) -> bool) -> bool {
-    match value {
-        Value::Array(items) => items.iter().any(|item| any_leaf(item, test)),
-        Value::Object(map) => map.values().any(|item| any_leaf(item, test)),
-        scalar => test(scalar),
+    match value.as_ref() {
+        ValueRef::Array(items) => items.iter().any(|item| any_leaf(item, test)),
+        ValueRef::Object(map) => map.iter().any(|(_, item)| any_leaf(item, test)),
+        _ => test(value),
     }
 }
 
 fn scalar_matches(predicate: &Predicate, leaf: &Value, raw: &Value) -> bool {
     match predicate {
         Predicate::Text(pattern) => text_of(leaf).is_some_and(|text| pattern.is_match(&text)),
-        Predicate::Number { value, text } => match leaf {
-            Value::Number(number) => number.as_f64() == Some(*value),
-            Value::String(string) => {
+        Predicate::Number { value, text } => match leaf.as_ref() {
+            ValueRef::Number(number) => number.as_f64() == Some(*value),
+            ValueRef::String(string) => {
                 string.trim().parse::<f64>().ok() == Some(*value)
                     || string.eq_ignore_ascii_case(text)
             }
             _ => false,
         },
-        Predicate::Bool(expected) => match leaf {
-            Value::Bool(flag) => flag == expected,
-            Value::String(string) => {
+        Predicate::Bool(expected) => match leaf.as_ref() {
+            ValueRef::Bool(flag) => flag == *expected,
+            ValueRef::String(string) => {
                 string.eq_ignore_ascii_case(if *expected { "true" } else { "false" })
             }
             _ => false,
@@ -111,18 +111,18 @@ fn scalar_matches(predicate: &Predicate, leaf: &Value, raw: &Value) -> bool {
 
 /// The text form of a scalar: strings as they are, numbers and booleans as JSON writes them.
 fn text_of(leaf: &Value) -> Option<Cow<'_, str>> {
-    match leaf {
-        Value::String(text) => Some(Cow::Borrowed(text)),
-        Value::Number(number) => Some(Cow::Owned(number.to_string())),
-        Value::Bool(flag) => Some(Cow::Borrowed(if *flag { "true" } else { "false" })),
+    match leaf.as_ref() {
+        ValueRef::String(text) => Some(Cow::Borrowed(text)),
+        ValueRef::Number(number) => Some(Cow::Owned(number.to_string())),
+        ValueRef::Bool(flag) => Some(Cow::Borrowed(if flag { "true" } else { "false" })),
         _ => None,
     }
 }
 
 fn number_of(leaf: &Value) -> Option<f64> {
-    match leaf {
-        Value::Number(number) => number.as_f64(),
-        Value::String(text) => text.trim().parse().ok(),
+    match leaf.as_ref() {
+        ValueRef::Number(number) => number.as_f64(),
+        ValueRef::String(text) => text.trim().parse().ok(),
         _ => None,
     }
 }
@@ -196,7 +196,7 @@ mod tests {
     use super::super::rule::{SearchItem, SigmaValue};
     use super::*;
     use crate::normalise::LogSource;
-    use serde_json::json;
+    use sonic_rs::json;
     use std::collections::HashMap;
 
     /// Whether `field|modifiers: values` matches `raw`.

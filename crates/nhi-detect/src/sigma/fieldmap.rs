@@ -5,7 +5,7 @@
 use super::error::LoadProblem;
 use super::rule::Logsource;
 use crate::normalise::LogSource;
-use serde_json::Value;
+use sonic_rs::{Value, ValueRef};
 
 /// Sigma taxonomy names of the Kubernetes audit rules that are not raw paths. Pod fields are
 /// arrays; resolution looks into every element.
@@ -164,8 +164,8 @@ impl FieldPath {
             found(value);
             return;
         }
-        match value {
-            Value::Object(map) => {
+        match value.as_ref() {
+            ValueRef::Object(map) => {
                 if let Some(child) = map.get(&self.segments[depth]) {
                     self.walk(child, depth + 1, found);
                 }
@@ -175,7 +175,7 @@ impl FieldPath {
                     }
                 }
             }
-            Value::Array(items) => items.iter().for_each(|item| self.walk(item, depth, found)),
+            ValueRef::Array(items) => items.iter().for_each(|item| self.walk(item, depth, found)),
             _ => {}
         }
     }
@@ -184,7 +184,7 @@ impl FieldPath {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use sonic_rs::json;
 
     fn resolve(path: &str, raw: &Value) -> Vec<Value> {
         let mut out = Vec::new();
