@@ -3,10 +3,10 @@
 //! a model before. State: per identity, whether it ever invoked a model.
 
 use super::patterns::Pattern;
+use super::state::IdMap;
 use super::{aws, rule, Detector, Family, Hit, Seen};
 use crate::normalise::LogSource;
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
-use std::collections::HashMap;
 
 /// Calls that run a model.
 const INVOCATIONS: [&str; 4] = [
@@ -56,7 +56,7 @@ pub(super) static FAMILY: Family = Family {
 #[derive(Default)]
 struct NewInvoker {
     /// Per identity: whether it ever invoked a model.
-    invoked: HashMap<String, bool>,
+    invoked: IdMap<bool>,
 }
 
 impl Detector for NewInvoker {
@@ -64,10 +64,7 @@ impl Detector for NewInvoker {
         let record = seen.record;
         let invocation =
             aws::is_cloudtrail(record) && INVOCATIONS.contains(&aws::api(&record.event.action));
-        let invoked = self
-            .invoked
-            .entry(seen.principal().to_string())
-            .or_default();
+        let invoked = self.invoked.entry(seen.identity, || false);
         if invocation && !*invoked && seen.mature {
             let model = aws::param_str(record, "modelId").unwrap_or("a model");
             hits.push(Hit::on(

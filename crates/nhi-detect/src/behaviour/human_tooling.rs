@@ -4,12 +4,11 @@
 //! kinds of client each identity used, at most [`ToolKind::ALL`] of them.
 
 use super::patterns::Pattern;
-use super::state::Baseline;
+use super::state::{Baseline, IdMap};
 use super::{aws, rule, Detector, Family, Hit, Seen};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
 use sonic_rs::JsonValueTrait;
-use std::collections::HashMap;
 
 /// What sort of client made a call, from its user agent and the record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -112,7 +111,7 @@ pub(super) static FAMILY: Family = Family {
 
 #[derive(Default)]
 struct HumanTooling {
-    tools: HashMap<String, Baseline<ToolKind>>,
+    tools: IdMap<Baseline<ToolKind>>,
 }
 
 impl Detector for HumanTooling {
@@ -120,8 +119,7 @@ impl Detector for HumanTooling {
         let kind = ToolKind::of(seen.record);
         let tools = self
             .tools
-            .entry(seen.principal().to_string())
-            .or_insert_with(|| Baseline::new(ToolKind::ALL));
+            .entry(seen.identity, || Baseline::new(ToolKind::ALL));
         if !seen.mature {
             tools.learn(kind);
             return;

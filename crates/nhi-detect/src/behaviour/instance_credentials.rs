@@ -87,7 +87,7 @@ impl InstanceCredentials {
             state.commanders.retain(|c| c.time + COMMAND_LINK >= now);
             state.commanders.push(Commander {
                 principal: seen.principal().to_string(),
-                network: network.clone(),
+                network,
                 time: now,
                 event: seen.event_ref(),
             });

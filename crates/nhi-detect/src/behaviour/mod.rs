@@ -44,6 +44,7 @@ use crate::sigma::EventRef;
 use chrono::TimeDelta;
 use nhi_model::{OwaspNhi, RuleKind, RuleMeta, Severity, Timestamp};
 use patterns::{Pattern, PatternDetector};
+use state::IdentityId;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
@@ -73,6 +74,8 @@ pub(crate) struct Seen<'a> {
     /// How the caller refers to the record.
     pub index: usize,
     pub record: &'a Record,
+    /// The acting identity's number in this stream (for [`state::IdMap`]).
+    pub identity: IdentityId,
     /// Whether the acting identity has been seen for at least the learning window.
     pub mature: bool,
     /// Whether the log itself has run for at least the learning window (baselines shared by
@@ -198,8 +201,9 @@ pub(crate) const fn rule(
 pub(crate) struct BehaviourStream {
     config: BehaviourConfig,
     detectors: Vec<Box<dyn Detector>>,
-    /// When each identity was first seen: decides whether its baseline is mature.
-    first_seen: HashMap<String, Timestamp>,
+    /// Each identity's number and when it was first seen (which decides whether its baseline
+    /// is mature).
+    identities: HashMap<String, (IdentityId, Timestamp)>,
     /// Time of the first record.
     started: Option<Timestamp>,
 }
@@ -216,7 +220,7 @@ impl BehaviourStream {
         BehaviourStream {
             config,
             detectors,
-            first_seen: HashMap::new(),
+            identities: HashMap::new(),
             started: None,
         }
     }
@@ -224,17 +228,20 @@ impl BehaviourStream {
     /// Judges one record; `index` is how hits refer to it.
     pub(crate) fn push(&mut self, index: usize, record: &Record, hits: &mut Vec<Hit>) {
         let time = record.event.time;
-        let first = match self.first_seen.get(&record.event.principal) {
-            Some(first) => *first,
+        let (identity, first) = match self.identities.get(&record.event.principal) {
+            Some(known) => *known,
             None => {
-                self.first_seen.insert(record.event.principal.clone(), time);
-                time
+                let id = IdentityId(u32::try_from(self.identities.len()).unwrap_or(u32::MAX));
+                self.identities
+                    .insert(record.event.principal.clone(), (id, time));
+                (id, time)
             }
         };
         let started = *self.started.get_or_insert(time);
         let seen = Seen {
             index,
             record,
+            identity,
             mature: time >= first + self.config.learn,
             warmed_up: time >= started + self.config.learn,
             config: &self.config,

@@ -7,18 +7,40 @@ use std::fmt;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 /// Where a call came from, as far as network baselines care.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Network {
     /// A public network: `203.0.113.0/24` or `2001:db8:1::/48`.
-    Public(String),
+    Public(Prefix),
     /// An address inside a private range (RFC 1918, CGNAT, IPv6 ULA), by /24 or /48.
-    Private(String),
+    Private(Prefix),
     /// Loopback or link-local: the machine itself.
     Local,
     /// An AWS service acting for the caller, or AWS's own internal address.
     AwsService,
     /// Text that is neither an address nor a service name.
     Unknown,
+}
+
+/// The leading part of an address that names its network, kept as numbers so that judging a
+/// record's network allocates nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Prefix {
+    /// The first `bits` (24 or 16) of an IPv4 address; the octets past them are zero.
+    V4 { octets: [u8; 3], bits: u8 },
+    /// The first 48 bits of an IPv6 address.
+    V6([u16; 3]),
+}
+
+impl fmt::Display for Prefix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Prefix::V4 {
+                octets: [a, b, c],
+                bits,
+            } => write!(f, "{a}.{b}.{c}.0/{bits}"),
+            Prefix::V6([a, b, c]) => write!(f, "{a:x}:{b:x}:{c:x}::/48"),
+        }
+    }
 }
 
 impl Network {
@@ -42,11 +64,12 @@ impl Network {
     /// cluster's node and pod ranges span many /24s; everything else as [`Network::of`].
     pub(crate) fn of_cluster_client(text: &str) -> Network {
         match Network::of(text) {
-            Network::Private(prefix) if !prefix.contains(':') => {
-                let mut octets = prefix.split('.');
-                let (a, b) = (octets.next().unwrap_or("0"), octets.next().unwrap_or("0"));
-                Network::Private(format!("{a}.{b}.0.0/16"))
-            }
+            Network::Private(Prefix::V4 {
+                octets: [a, b, _], ..
+            }) => Network::Private(Prefix::V4 {
+                octets: [a, b, 0],
+                bits: 16,
+            }),
             other => other,
         }
     }
@@ -65,7 +88,7 @@ impl Network {
 impl fmt::Display for Network {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Network::Public(prefix) => f.write_str(prefix),
+            Network::Public(prefix) => write!(f, "{prefix}"),
             Network::Private(prefix) => write!(f, "{prefix} (private)"),
             Network::Local => f.write_str("the local host"),
             Network::AwsService => f.write_str("an AWS service"),
@@ -94,7 +117,10 @@ fn v4_network(ip: Ipv4Addr) -> Network {
     if ip.is_loopback() || ip.is_link_local() || ip.is_unspecified() {
         return Network::Local;
     }
-    let prefix = format!("{a}.{b}.{c}.0/24");
+    let prefix = Prefix::V4 {
+        octets: [a, b, c],
+        bits: 24,
+    };
     let cgnat = a == 100 && (64..128).contains(&b);
     if ip.is_private() || cgnat {
         Network::Private(prefix)
@@ -108,7 +134,7 @@ fn v6_network(ip: Ipv6Addr) -> Network {
     if ip.is_loopback() || ip.is_unspecified() || (segments[0] & 0xffc0) == 0xfe80 {
         return Network::Local;
     }
-    let prefix = format!("{:x}:{:x}:{:x}::/48", segments[0], segments[1], segments[2]);
+    let prefix = Prefix::V6([segments[0], segments[1], segments[2]]);
     if (segments[0] & 0xfe00) == 0xfc00 {
         Network::Private(prefix)
     } else {
@@ -122,33 +148,27 @@ mod tests {
 
     #[test]
     fn public_addresses_group_by_24_and_48() {
+        assert_eq!(Network::of("203.0.113.77").to_string(), "203.0.113.0/24");
         assert_eq!(
-            Network::of("203.0.113.77"),
-            Network::Public("203.0.113.0/24".into())
+            Network::of("2001:db8:1:2::9").to_string(),
+            "2001:db8:1::/48"
         );
         assert_eq!(
-            Network::of("2001:db8:1:2::9"),
-            Network::Public("2001:db8:1::/48".into())
-        );
-        assert_eq!(
-            Network::of("::ffff:198.51.100.4"),
-            Network::Public("198.51.100.0/24".into())
+            Network::of("::ffff:198.51.100.4").to_string(),
+            "198.51.100.0/24"
         );
     }
 
     #[test]
     fn private_local_and_service_addresses_are_told_apart() {
+        assert_eq!(Network::of("10.1.2.3").to_string(), "10.1.2.0/24 (private)");
         assert_eq!(
-            Network::of("10.1.2.3"),
-            Network::Private("10.1.2.0/24".into())
+            Network::of("100.64.9.1").to_string(),
+            "100.64.9.0/24 (private)"
         );
         assert_eq!(
-            Network::of("100.64.9.1"),
-            Network::Private("100.64.9.0/24".into())
-        );
-        assert_eq!(
-            Network::of("fd00:1:2::3"),
-            Network::Private("fd00:1:2::/48".into())
+            Network::of("fd00:1:2::3").to_string(),
+            "fd00:1:2::/48 (private)"
         );
         assert_eq!(Network::of("127.0.0.1"), Network::Local);
         assert_eq!(Network::of("::1"), Network::Local);
@@ -163,20 +183,17 @@ mod tests {
     #[test]
     fn cluster_clients_group_private_ipv4_by_16() {
         assert_eq!(
-            Network::of_cluster_client("10.244.3.7"),
-            Network::Private("10.244.0.0/16".into())
+            Network::of_cluster_client("10.244.3.7").to_string(),
+            "10.244.0.0/16 (private)"
         );
         assert_eq!(
-            Network::of_cluster_client("203.0.113.7"),
-            Network::Public("203.0.113.0/24".into())
+            Network::of_cluster_client("203.0.113.7").to_string(),
+            "203.0.113.0/24"
         );
     }
 
     #[test]
     fn leading_zeros_of_anonymised_logs_are_read() {
-        assert_eq!(
-            Network::of("06.237.252.245"),
-            Network::Public("6.237.252.0/24".into())
-        );
+        assert_eq!(Network::of("06.237.252.245").to_string(), "6.237.252.0/24");
     }
 }

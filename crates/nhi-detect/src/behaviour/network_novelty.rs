@@ -3,10 +3,9 @@
 //! are inside the estate. An identity seen on more than [`NETWORKS`] networks roams and is skipped.
 
 use super::net::Network;
-use super::state::Baseline;
+use super::state::{Baseline, IdMap};
 use super::{aws, rule, Detector, Family, Hit, Seen};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
-use std::collections::HashMap;
 
 /// Networks remembered per identity.
 const NETWORKS: usize = 32;
@@ -28,7 +27,7 @@ pub(super) static FAMILY: Family = Family {
 
 #[derive(Default)]
 struct NewNetwork {
-    baselines: HashMap<String, Usual>,
+    baselines: IdMap<Usual>,
 }
 
 struct Usual {
@@ -50,13 +49,10 @@ impl Detector for NewNetwork {
         if !network.is_client() {
             return;
         }
-        let usual = self
-            .baselines
-            .entry(seen.principal().to_string())
-            .or_insert_with(|| Usual {
-                networks: Baseline::new(NETWORKS),
-                from_clients: false,
-            });
+        let usual = self.baselines.entry(seen.identity, || Usual {
+            networks: Baseline::new(NETWORKS),
+            from_clients: false,
+        });
         if !seen.mature {
             usual.from_clients = true;
             usual.networks.learn(network);

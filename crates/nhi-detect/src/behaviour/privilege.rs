@@ -5,14 +5,13 @@
 //! actions and passed roles seen, and trust policies it rewrote in the last hour.
 
 use super::patterns::Pattern;
-use super::state::Baseline;
+use super::state::{Baseline, IdMap};
 use super::{aws, k8s, rule, Detector, Family, Hit, Seen};
 use crate::normalise::{LogSource, Record};
 use crate::sigma::EventRef;
 use chrono::TimeDelta;
 use nhi_model::{Outcome, OwaspNhi, RuleMeta, Severity, Timestamp};
 use sonic_rs::{JsonValueTrait, Value};
-use std::collections::HashMap;
 
 /// Permissions-management actions remembered per identity.
 const ACTIONS: usize = 256;
@@ -299,7 +298,7 @@ struct Usual {
 
 #[derive(Default)]
 struct Escalation {
-    identities: HashMap<String, Usual>,
+    identities: IdMap<Usual>,
 }
 
 impl Escalation {
@@ -383,10 +382,7 @@ impl Escalation {
 impl Detector for Escalation {
     fn observe(&mut self, seen: &Seen<'_>, hits: &mut Vec<Hit>) {
         let record = seen.record;
-        let usual = self
-            .identities
-            .entry(seen.principal().to_string())
-            .or_default();
+        let usual = self.identities.entry(seen.identity, Usual::default);
         Escalation::first_action(seen, usual, hits);
         if aws::is_cloudtrail(record) && record.event.outcome == Outcome::Success {
             Escalation::trust_then_assume(seen, usual, hits);

@@ -1,6 +1,7 @@
-//! Bounded state shared by the detectors: a time window that counts distinct keys, a map that
-//! forgets what has been idle too long, and a capped set for baselines. Invariant: each structure
-//! holds at most its cap of entries, however many records pass through it.
+//! State shared by the detectors: a time window that counts distinct keys, a map that forgets
+//! what has been idle too long, a capped set for baselines, and per-identity slots. Invariant:
+//! each bounded structure holds at most its cap of entries, however many records pass through
+//! it; per-identity state grows with the identities, never with the records.
 
 use crate::sigma::EventRef;
 use chrono::TimeDelta;
@@ -178,6 +179,34 @@ impl<K: Hash + Eq> Baseline<K> {
     }
 }
 
+/// A number for each identity the stream has seen, in order of first sighting: detectors keep
+/// per-identity state in an [`IdMap`] under it instead of hashing the principal's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct IdentityId(pub(crate) u32);
+
+/// Per-identity state, indexed by [`IdentityId`].
+#[derive(Debug)]
+pub(crate) struct IdMap<V> {
+    slots: Vec<Option<V>>,
+}
+
+impl<V> Default for IdMap<V> {
+    fn default() -> Self {
+        IdMap { slots: Vec::new() }
+    }
+}
+
+impl<V> IdMap<V> {
+    /// The identity's state, created with `make` on first use.
+    pub(crate) fn entry(&mut self, id: IdentityId, make: impl FnOnce() -> V) -> &mut V {
+        let index = id.0 as usize;
+        if index >= self.slots.len() {
+            self.slots.resize_with(index + 1, || None);
+        }
+        self.slots[index].get_or_insert_with(make)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -231,6 +260,17 @@ mod tests {
         }
         assert!(map.entries.len() <= 4);
         assert!(map.entries.contains_key("19"));
+    }
+
+    #[test]
+    fn id_map_keeps_one_slot_per_identity() {
+        let mut map: IdMap<u32> = IdMap::default();
+        *map.entry(IdentityId(3), || 0) += 1;
+        *map.entry(IdentityId(3), || 0) += 1;
+        *map.entry(IdentityId(0), || 10) += 1;
+        assert_eq!(*map.entry(IdentityId(3), || 0), 2);
+        assert_eq!(*map.entry(IdentityId(0), || 0), 11);
+        assert_eq!(*map.entry(IdentityId(1), || 7), 7);
     }
 
     #[test]
