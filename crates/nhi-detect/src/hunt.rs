@@ -4,7 +4,9 @@
 
 use crate::behaviour::{BehaviourConfig, BehaviourStream, Hit};
 use crate::normalise::Record;
-use crate::sigma::{group_alerts, EventRef, Screened, SigmaEngine, SigmaMatch, SigmaStream};
+use crate::sigma::{
+    group_alerts, EventRef, Screened, SigmaEngine, SigmaMatch, SigmaStream, StreamHit,
+};
 use nhi_model::{Alert, RuleMeta, Timestamp};
 use std::collections::{HashMap, HashSet};
 use std::hash::{Hash, Hasher};
@@ -22,6 +24,7 @@ pub struct Hunt<'e> {
     report_from: Option<Timestamp>,
     book: AlertBook,
     scratch: Vec<Hit>,
+    sigma_scratch: Vec<StreamHit<'e>>,
 }
 
 impl<'e> Hunt<'e> {
@@ -33,6 +36,7 @@ impl<'e> Hunt<'e> {
             report_from: None,
             book: AlertBook::default(),
             scratch: Vec::new(),
+            sigma_scratch: Vec::new(),
         }
     }
 
@@ -45,9 +49,8 @@ impl<'e> Hunt<'e> {
     /// Judges one record; `index` is how the caller refers to it.
     pub fn push(&mut self, index: usize, record: &Record) {
         if let Some(sigma) = &mut self.sigma {
-            for hit in sigma.push(index, record) {
-                self.book.add_sigma(hit, self.report_from);
-            }
+            sigma.push_hits(index, record, &mut self.sigma_scratch);
+            self.book_sigma(record);
         }
         self.push_behaviour(index, record);
     }
@@ -56,11 +59,16 @@ impl<'e> Hunt<'e> {
     /// the time-ordered part of the work is left.
     pub fn push_screened(&mut self, index: usize, screened: &Screened) {
         if let Some(sigma) = &mut self.sigma {
-            for hit in sigma.push_screened(index, screened) {
-                self.book.add_sigma(hit, self.report_from);
-            }
+            sigma.push_screened(index, screened, &mut self.sigma_scratch);
+            self.book_sigma(&screened.record);
         }
         self.push_behaviour(index, &screened.record);
+    }
+
+    fn book_sigma(&mut self, record: &Record) {
+        for hit in self.sigma_scratch.drain(..) {
+            self.book.add_sigma(hit, record, self.report_from);
+        }
     }
 
     fn push_behaviour(&mut self, index: usize, record: &Record) {
@@ -74,7 +82,7 @@ impl<'e> Hunt<'e> {
     pub fn finish(mut self) -> Vec<Alert> {
         if let Some(sigma) = self.sigma.take() {
             for hit in sigma.finish() {
-                self.book.add_sigma(hit, self.report_from);
+                self.book.add_sigma_match(hit, self.report_from);
             }
         }
         self.book.alerts()
@@ -102,9 +110,18 @@ struct Entry {
 }
 
 impl Entry {
-    fn add_events(&mut self, events: &[EventRef]) {
-        for event in events {
-            let hash = id_hash(&event.id);
+    fn new(alert: Alert, origin: Origin) -> Self {
+        Entry {
+            alert,
+            listed: HashSet::new(),
+            unlisted: 0,
+            origin,
+        }
+    }
+
+    fn add_events<'a>(&mut self, ids: impl IntoIterator<Item = &'a str>) {
+        for id in ids {
+            let hash = id_hash(id);
             if self.listed.contains(&hash) {
                 continue;
             }
@@ -112,7 +129,7 @@ impl Entry {
                 self.unlisted += 1;
             } else {
                 self.listed.insert(hash);
-                self.alert.events.push(event.id.clone());
+                self.alert.events.push(id.to_string());
             }
         }
     }
@@ -124,49 +141,44 @@ fn id_hash(id: &str) -> u64 {
     hasher.finish()
 }
 
-/// Alerts being built, one per (detector, principal).
+/// Alert slots of one detector, by principal.
+type Slots = HashMap<String, usize>;
+
+/// Alerts being built, one per (detector, principal). Slots are found by borrowed names, so a
+/// hit on an alert that exists allocates nothing.
 #[derive(Default)]
 struct AlertBook {
     entries: Vec<Entry>,
-    slot_of: HashMap<(String, String), usize>,
+    /// By behavioural rule id.
+    behaviour: HashMap<&'static str, Slots>,
+    /// By Sigma rule id.
+    sigma: HashMap<String, Slots>,
 }
 
 impl AlertBook {
-    fn entry(
-        &mut self,
-        detector: String,
-        principal: &str,
-        make: impl FnOnce() -> Entry,
-    ) -> &mut Entry {
-        let key = (detector, principal.to_string());
-        let slot = match self.slot_of.get(&key) {
-            Some(slot) => *slot,
-            None => {
-                self.entries.push(make());
-                self.slot_of.insert(key, self.entries.len() - 1);
-                self.entries.len() - 1
-            }
-        };
-        &mut self.entries[slot]
-    }
-
     fn add_hit(&mut self, hit: Hit, report_from: Option<Timestamp>) {
         if report_from.is_some_and(|from| hit.time < from) {
             return;
         }
         let rule = hit.rule;
-        let entry = self.entry(rule.id.to_string(), &hit.principal, || Entry {
-            alert: new_alert(rule.id.to_string(), rule, &hit.principal, hit.time),
-            listed: HashSet::new(),
-            unlisted: 0,
-            origin: Origin::Behaviour {
-                rule,
-                details: Vec::new(),
-                more_details: 0,
-            },
-        });
+        let id: &'static str = rule.id.as_ref();
+        let slots = self.behaviour.entry(id).or_default();
+        let entry = match slots.get(&hit.principal) {
+            Some(&slot) => &mut self.entries[slot],
+            None => {
+                slots.insert(hit.principal.clone(), self.entries.len());
+                let alert = new_alert(id.to_string(), rule, &hit.principal, hit.time);
+                let origin = Origin::Behaviour {
+                    rule,
+                    details: Vec::new(),
+                    more_details: 0,
+                };
+                self.entries.push(Entry::new(alert, origin));
+                self.entries.last_mut().expect("just pushed")
+            }
+        };
         entry.alert.time = entry.alert.time.min(hit.time);
-        entry.add_events(&hit.events);
+        entry.add_events(hit.events.iter().map(|event| event.id.as_str()));
         if let Origin::Behaviour {
             details,
             more_details,
@@ -183,30 +195,60 @@ impl AlertBook {
         }
     }
 
-    fn add_sigma(&mut self, hit: SigmaMatch, report_from: Option<Timestamp>) {
+    /// A hit from the Sigma stream on `record`, the record it was pushed with.
+    fn add_sigma(&mut self, hit: StreamHit<'_>, record: &Record, report_from: Option<Timestamp>) {
+        let StreamHit::Detection { rule, .. } = &hit else {
+            return self.add_sigma_match(hit.into_match(record), report_from);
+        };
+        let time = record.event.time;
+        if report_from.is_some_and(|from| time < from) {
+            return;
+        }
+        let known = self
+            .sigma
+            .get(&rule.id)
+            .and_then(|slots| slots.get(&record.event.principal));
+        match known {
+            Some(&slot) => {
+                let entry = &mut self.entries[slot];
+                entry.alert.time = entry.alert.time.min(time);
+                entry.alert.severity = entry.alert.severity.max(rule.severity);
+                entry.add_events([record.event.id.as_str()]);
+            }
+            None => self.add_sigma_match(hit.into_match(record), report_from),
+        }
+    }
+
+    fn add_sigma_match(&mut self, hit: SigmaMatch, report_from: Option<Timestamp>) {
         if report_from.is_some_and(|from| hit.time < from) {
             return;
         }
-        let entry = self.entry(hit.detector(), &hit.principal, || Entry {
-            alert: Alert {
-                detector: hit.detector(),
-                severity: hit.severity,
-                owasp: Vec::new(),
-                principal: hit.principal.clone(),
-                time: hit.time,
-                events: Vec::new(),
-                summary: String::new(),
-            },
-            listed: HashSet::new(),
-            unlisted: 0,
-            origin: Origin::Sigma(Box::new(SigmaMatch {
-                events: Vec::new(),
-                ..hit.clone()
-            })),
-        });
+        let slots = self.sigma.entry(hit.rule_id.clone()).or_default();
+        let entry = match slots.get(&hit.principal) {
+            Some(&slot) => &mut self.entries[slot],
+            None => {
+                slots.insert(hit.principal.clone(), self.entries.len());
+                let alert = Alert {
+                    detector: hit.detector(),
+                    severity: hit.severity,
+                    owasp: Vec::new(),
+                    principal: hit.principal.clone(),
+                    time: hit.time,
+                    events: Vec::new(),
+                    summary: String::new(),
+                };
+                let first = SigmaMatch {
+                    events: Vec::new(),
+                    ..hit.clone()
+                };
+                self.entries
+                    .push(Entry::new(alert, Origin::Sigma(Box::new(first))));
+                self.entries.last_mut().expect("just pushed")
+            }
+        };
         entry.alert.time = entry.alert.time.min(hit.time);
         entry.alert.severity = entry.alert.severity.max(hit.severity);
-        entry.add_events(&hit.events);
+        entry.add_events(hit.events.iter().map(|event| event.id.as_str()));
     }
 
     fn alerts(self) -> Vec<Alert> {

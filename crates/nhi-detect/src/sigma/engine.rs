@@ -98,11 +98,11 @@ pub struct SigmaEngine {
 }
 
 #[derive(Debug)]
-struct EngineRule {
-    id: String,
+pub(crate) struct EngineRule {
+    pub(crate) id: String,
     name: Option<String>,
     title: String,
-    severity: Severity,
+    pub(crate) severity: Severity,
     tags: Vec<String>,
     description: Option<String>,
     falsepositives: Vec<String>,
@@ -416,17 +416,52 @@ pub struct SigmaStream<'e> {
     states: Vec<CorrelationState>,
 }
 
-impl SigmaStream<'_> {
+/// One hit of a reported rule as the stream finds it. A detection only names its rule and record
+/// (a rule that matches most records would otherwise copy its title, tags and fields into a
+/// [`SigmaMatch`] per record); [`StreamHit::into_match`] writes it out when it is wanted.
+pub(crate) enum StreamHit<'e> {
+    Detection { rule: &'e EngineRule, index: usize },
+    Correlation(SigmaMatch),
+}
+
+impl StreamHit<'_> {
+    /// The full match; `record` is the record pushed with the hit.
+    pub(crate) fn into_match(self, record: &Record) -> SigmaMatch {
+        match self {
+            StreamHit::Detection { rule, index } => detection_match(rule, index, record),
+            StreamHit::Correlation(hit) => hit,
+        }
+    }
+}
+
+impl<'e> SigmaStream<'e> {
     /// Evaluates one record; `index` is how matches refer to it.
     pub fn push(&mut self, index: usize, record: &Record) -> Vec<SigmaMatch> {
+        let mut hits = Vec::new();
+        self.push_hits(index, record, &mut hits);
+        hits.into_iter().map(|hit| hit.into_match(record)).collect()
+    }
+
+    /// Evaluates one record, its hits going to `out`.
+    pub(crate) fn push_hits(
+        &mut self,
+        index: usize,
+        record: &Record,
+        out: &mut Vec<StreamHit<'e>>,
+    ) {
         let detections = self.engine.detect(record);
-        self.push_detected(index, record, &detections)
+        self.push_detected(index, record, &detections, out);
     }
 
     /// Takes one record that the same engine screened: its detections are already known, what
-    /// is left is the correlations' state and the matches to report.
-    pub fn push_screened(&mut self, index: usize, screened: &Screened) -> Vec<SigmaMatch> {
-        self.push_detected(index, &screened.record, &screened.detections)
+    /// is left is the correlations' state and the hits to report, which go to `out`.
+    pub(crate) fn push_screened(
+        &mut self,
+        index: usize,
+        screened: &Screened,
+        out: &mut Vec<StreamHit<'e>>,
+    ) {
+        self.push_detected(index, &screened.record, &screened.detections, out);
     }
 
     fn push_detected(
@@ -434,19 +469,22 @@ impl SigmaStream<'_> {
         index: usize,
         record: &Record,
         detections: &[usize],
-    ) -> Vec<SigmaMatch> {
+        out: &mut Vec<StreamHit<'e>>,
+    ) {
         let engine = self.engine;
-        let mut out = Vec::new();
         for &slot in &engine.correlations {
             if let Some(correlation) = engine.correlation(slot) {
                 let fired = correlation.sweep(&mut self.states[slot], record.event.time);
-                self.emit(slot, fired, &mut out);
+                self.emit(slot, fired, out);
             }
         }
         for &slot in detections {
             let rule = &engine.rules[slot];
             if rule.reported {
-                out.push(detection_match(rule, index, record));
+                out.push(StreamHit::Detection { rule, index });
+            }
+            if engine.consumers[slot].is_empty() {
+                continue;
             }
             let signal = Signal {
                 rule: slot,
@@ -454,9 +492,8 @@ impl SigmaStream<'_> {
                 evidence: vec![Evidence::of(index, record)],
                 source: SignalSource::Record(record),
             };
-            self.propagate(&signal, &mut out);
+            self.propagate(&signal, out);
         }
-        out
     }
 
     /// Closes every open correlation window (the input ended).
@@ -469,10 +506,15 @@ impl SigmaStream<'_> {
                 self.emit(slot, fired, &mut out);
             }
         }
-        out
+        out.into_iter()
+            .filter_map(|hit| match hit {
+                StreamHit::Correlation(hit) => Some(hit),
+                StreamHit::Detection { .. } => None,
+            })
+            .collect()
     }
 
-    fn propagate(&mut self, signal: &Signal, out: &mut Vec<SigmaMatch>) {
+    fn propagate(&mut self, signal: &Signal, out: &mut Vec<StreamHit<'e>>) {
         let engine = self.engine;
         for &consumer in &engine.consumers[signal.rule] {
             if let Some(correlation) = engine.correlation(consumer) {
@@ -482,7 +524,7 @@ impl SigmaStream<'_> {
         }
     }
 
-    fn emit(&mut self, slot: usize, fired: Vec<Fired>, out: &mut Vec<SigmaMatch>) {
+    fn emit(&mut self, slot: usize, fired: Vec<Fired>, out: &mut Vec<StreamHit<'e>>) {
         let engine = self.engine;
         let rule = &engine.rules[slot];
         for hit in fired {
@@ -500,7 +542,7 @@ impl SigmaStream<'_> {
                     Some(CorrelationType::TemporalOrdered) => MatchKind::TemporalOrdered,
                     None => MatchKind::Detection,
                 };
-                out.push(SigmaMatch {
+                out.push(StreamHit::Correlation(SigmaMatch {
                     rule_id: rule.id.clone(),
                     title: rule.title.clone(),
                     author: rule.author.clone(),
@@ -524,7 +566,7 @@ impl SigmaStream<'_> {
                         .collect(),
                     group: hit.group.clone(),
                     fields: Vec::new(),
-                });
+                }));
             }
             let signal = Signal {
                 rule: slot,

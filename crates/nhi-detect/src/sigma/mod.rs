@@ -17,6 +17,7 @@ mod pattern;
 mod rule;
 mod transform;
 
+pub(crate) use engine::StreamHit;
 pub use engine::{Screened, SigmaEngine, SigmaEngineBuilder, SigmaStream};
 pub use error::{LoadProblem, RuleLoadError};
 pub use matches::{group_alerts, EventRef, MatchKind, SigmaMatch};
