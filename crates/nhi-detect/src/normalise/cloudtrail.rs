@@ -2,7 +2,7 @@
 //! arn>` for assumed roles, `aws:user:<arn>`, `aws:root:<account>`, `aws:service:<service>`), the
 //! action is `<service>:<eventName>` (e.g. `iam:CreateAccessKey`). Session secrets are redacted.
 
-use super::fields::{get, optional_str, redact, required_str, required_time};
+use super::fields::{as_str, get, parse_time, pick, redact};
 use super::{LogSource, Position, Record, RecordProblem};
 use nhi_model::{Event, Outcome};
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
@@ -46,28 +46,64 @@ const SECRET_PATHS: [&str; 3] = [
     "responseElements.accessKey.secretAccessKey",
 ];
 
+/// The top-level fields a record is read from, in one pass.
+const FIELDS: [&str; 11] = [
+    "eventID",
+    "eventTime",
+    "userIdentity",
+    "eventSource",
+    "eventName",
+    "errorCode",
+    "sourceIPAddress",
+    "userAgent",
+    "resources",
+    "requestParameters",
+    "responseElements",
+];
+
+/// The `userIdentity` fields the principal is read from.
+const IDENTITY: [&str; 7] = [
+    "type",
+    "arn",
+    "accountId",
+    "accessKeyId",
+    "principalId",
+    "invokedBy",
+    "sessionContext",
+];
+
 /// One record of the source, or why it is skipped.
 pub(super) fn record(input: &str, at: Position, mut raw: Value) -> Result<Record, RecordProblem> {
     if !raw.is_object() {
         return Err(RecordProblem::NotAnObject);
     }
+    let [id, time, identity, service, name, error_code, ip, agent, resources, parameters, response] =
+        pick(&raw, &FIELDS);
+    let id = required(id, "eventID")?.to_string();
+    let time = parse_time(required(time, "eventTime")?, "eventTime")?;
+    let identity = Identity::read(identity)?;
     let event = Event {
-        id: required_str(&raw, "eventID")?.to_string(),
-        time: required_time(&raw, "eventTime")?,
+        id,
+        time,
         source: LogSource::CloudTrail.as_str().to_string(),
-        principal: principal(&raw)?,
-        credential: optional_str(&raw, "userIdentity.accessKeyId")?
+        principal: identity.principal()?,
+        credential: as_str(identity.access_key, "userIdentity.accessKeyId")?
             .filter(|key| !key.is_empty())
-            .map(|key| format!("aws-access-key:{key}")),
-        action: action(&raw)?,
-        resource: resource(&raw),
-        outcome: outcome(&raw)?,
-        source_ip: optional_str(&raw, "sourceIPAddress")?.map(str::to_string),
-        user_agent: optional_str(&raw, "userAgent")?.map(str::to_string),
+            .map(|key| ["aws-access-key:", key].concat()),
+        action: action(
+            required(service, "eventSource")?,
+            required(name, "eventName")?,
+        ),
+        resource: resource(resources, parameters),
+        outcome: outcome(as_str(error_code, "errorCode")?, response),
+        source_ip: as_str(ip, "sourceIPAddress")?.map(str::to_string),
+        user_agent: as_str(agent, "userAgent")?.map(str::to_string),
         raw_ref: Some(at.raw_ref(input)),
     };
-    for path in SECRET_PATHS {
-        redact(&mut raw, path);
+    if response.is_some() {
+        for path in SECRET_PATHS {
+            redact(&mut raw, path);
+        }
     }
     Ok(Record {
         source: LogSource::CloudTrail,
@@ -76,92 +112,123 @@ pub(super) fn record(input: &str, at: Position, mut raw: Value) -> Result<Record
     })
 }
 
-/// The acting identity's nhi id, by `userIdentity.type`.
-fn principal(raw: &Value) -> Result<String, RecordProblem> {
-    match get(raw, "userIdentity") {
-        None => return Err(RecordProblem::Missing("userIdentity")),
-        Some(identity) if !identity.is_object() => {
+/// A picked field that must be a string.
+fn required<'a>(found: Option<&'a Value>, path: &'static str) -> Result<&'a str, RecordProblem> {
+    as_str(found, path)?.ok_or(RecordProblem::Missing(path))
+}
+
+/// The `userIdentity` fields that name the caller.
+struct Identity<'a> {
+    kind: Option<&'a str>,
+    arn: Option<&'a str>,
+    account: Option<&'a str>,
+    /// Read (and type-checked) only where the principal's type needs them, as before picking.
+    access_key: Option<&'a Value>,
+    principal_id: Option<&'a Value>,
+    invoked_by: Option<&'a Value>,
+    session: Option<&'a Value>,
+}
+
+impl<'a> Identity<'a> {
+    fn read(identity: Option<&'a Value>) -> Result<Self, RecordProblem> {
+        let identity = identity.ok_or(RecordProblem::Missing("userIdentity"))?;
+        if !identity.is_object() {
             return Err(RecordProblem::WrongType {
                 field: "userIdentity",
                 expected: "an object",
-            })
+            });
         }
-        Some(_) => {}
+        let [kind, arn, account, access_key, principal_id, invoked_by, session] =
+            pick(identity, &IDENTITY);
+        Ok(Identity {
+            arn: as_str(arn, "userIdentity.arn")?,
+            account: as_str(account, "userIdentity.accountId")?,
+            kind: as_str(kind, "userIdentity.type")?,
+            access_key,
+            principal_id,
+            invoked_by,
+            session,
+        })
     }
-    let arn = optional_str(raw, "userIdentity.arn")?;
-    let account = optional_str(raw, "userIdentity.accountId")?;
-    let principal = match optional_str(raw, "userIdentity.type")? {
-        Some("AssumedRole") => format!("aws:role:{}", assumed_role_arn(raw, arn)?),
-        Some("IAMUser") => format!(
-            "aws:user:{}",
-            arn.ok_or(RecordProblem::Missing("userIdentity.arn"))?
-        ),
-        Some("Root") => {
-            let account = account
-                .or_else(|| arn.and_then(|arn| arn.split(':').nth(4)))
-                .ok_or(RecordProblem::Missing("userIdentity.accountId"))?;
-            format!("aws:root:{account}")
-        }
-        Some("AWSService") => {
-            format!(
-                "aws:service:{}",
-                required_str(raw, "userIdentity.invokedBy")?
-            )
-        }
-        Some("AWSAccount") => {
-            format!(
-                "aws:account:{}",
-                required_str(raw, "userIdentity.accountId")?
-            )
-        }
-        Some("FederatedUser") => {
-            format!(
-                "aws:federated-user:{}",
-                arn.ok_or(RecordProblem::Missing("userIdentity.arn"))?
-            )
-        }
-        _ => match (arn, optional_str(raw, "userIdentity.principalId")?) {
-            (Some(arn), _) => format!("aws:principal:{arn}"),
-            (None, Some(id)) => format!("aws:principal:{id}"),
-            (None, None) => return Err(RecordProblem::Missing("userIdentity.arn")),
-        },
-    };
-    Ok(principal)
-}
 
-/// The role behind an assumed-role session: the session issuer's ARN (which keeps the role's
-/// path), else derived from `arn:<partition>:sts::<account>:assumed-role/<role>/<session>`.
-fn assumed_role_arn(raw: &Value, session_arn: Option<&str>) -> Result<String, RecordProblem> {
-    const ISSUER: &str = "userIdentity.sessionContext.sessionIssuer.arn";
-    if let Some(issuer) = optional_str(raw, ISSUER)? {
-        return Ok(issuer.to_string());
-    }
-    let derived = session_arn.and_then(|arn| {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        let [_, partition, _, _, account, resource] = parts.as_slice() else {
-            return None;
+    /// The acting identity's nhi id, by `userIdentity.type`.
+    fn principal(&self) -> Result<String, RecordProblem> {
+        let prefixed = |prefix: &str, text: &str| [prefix, text].concat();
+        let principal = match self.kind {
+            Some("AssumedRole") => prefixed("aws:role:", &self.assumed_role_arn()?),
+            Some("IAMUser") => prefixed(
+                "aws:user:",
+                self.arn.ok_or(RecordProblem::Missing("userIdentity.arn"))?,
+            ),
+            Some("Root") => {
+                let account = self
+                    .account
+                    .or_else(|| self.arn.and_then(|arn| arn.split(':').nth(4)))
+                    .ok_or(RecordProblem::Missing("userIdentity.accountId"))?;
+                prefixed("aws:root:", account)
+            }
+            Some("AWSService") => prefixed(
+                "aws:service:",
+                required(self.invoked_by, "userIdentity.invokedBy")?,
+            ),
+            Some("AWSAccount") => prefixed(
+                "aws:account:",
+                self.account
+                    .ok_or(RecordProblem::Missing("userIdentity.accountId"))?,
+            ),
+            Some("FederatedUser") => prefixed(
+                "aws:federated-user:",
+                self.arn.ok_or(RecordProblem::Missing("userIdentity.arn"))?,
+            ),
+            _ => match (
+                self.arn,
+                as_str(self.principal_id, "userIdentity.principalId")?,
+            ) {
+                (Some(arn), _) => prefixed("aws:principal:", arn),
+                (None, Some(id)) => prefixed("aws:principal:", id),
+                (None, None) => return Err(RecordProblem::Missing("userIdentity.arn")),
+            },
         };
-        let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
-        Some(format!("arn:{partition}:iam::{account}:role/{role}"))
-    });
-    derived.ok_or(RecordProblem::Missing(ISSUER))
+        Ok(principal)
+    }
+
+    /// The role behind an assumed-role session: the session issuer's ARN (which keeps the
+    /// role's path), else derived from `arn:<partition>:sts::<account>:assumed-role/<role>/<session>`.
+    fn assumed_role_arn(&self) -> Result<String, RecordProblem> {
+        const ISSUER: &str = "userIdentity.sessionContext.sessionIssuer.arn";
+        let issuer = self
+            .session
+            .and_then(|session| get(session, "sessionIssuer.arn"));
+        if let Some(issuer) = as_str(issuer, ISSUER)? {
+            return Ok(issuer.to_string());
+        }
+        let derived = self.arn.and_then(|arn| {
+            let parts: Vec<&str> = arn.splitn(6, ':').collect();
+            let [_, partition, _, _, account, resource] = parts.as_slice() else {
+                return None;
+            };
+            let role = resource.strip_prefix("assumed-role/")?.split('/').next()?;
+            Some(format!("arn:{partition}:iam::{account}:role/{role}"))
+        });
+        derived.ok_or(RecordProblem::Missing(ISSUER))
+    }
 }
 
-fn action(raw: &Value) -> Result<String, RecordProblem> {
-    let service = required_str(raw, "eventSource")?;
+/// `<service>:<eventName>`, the service without `.amazonaws.com`.
+fn action(service: &str, name: &str) -> String {
     let service = service.strip_suffix(".amazonaws.com").unwrap_or(service);
-    Ok(format!("{service}:{}", required_str(raw, "eventName")?))
+    [service, ":", name].concat()
 }
 
 /// Best effort: the first resource CloudTrail lists, else a request parameter that names one.
-fn resource(raw: &Value) -> Option<String> {
-    let listed = get(raw, "resources")
+fn resource(resources: Option<&Value>, parameters: Option<&Value>) -> Option<String> {
+    let listed = resources
         .and_then(Value::as_array)
         .and_then(|resources| resources.first())
         .and_then(|first| first.get("ARN"))
         .and_then(Value::as_str);
     let requested = || {
-        let parameters = get(raw, "requestParameters")?;
+        let parameters = parameters?;
         RESOURCE_PARAMETERS
             .iter()
             .find_map(|key| parameters.get(key).and_then(Value::as_str))
@@ -169,19 +236,20 @@ fn resource(raw: &Value) -> Option<String> {
     listed.or_else(requested).map(str::to_string)
 }
 
-fn outcome(raw: &Value) -> Result<Outcome, RecordProblem> {
-    let outcome = match optional_str(raw, "errorCode")? {
+fn outcome(error_code: Option<&str>, response: Option<&Value>) -> Outcome {
+    match error_code {
         Some(code) if DENIED_CODES.contains(&code) => Outcome::Denied,
         Some(_) => Outcome::Error,
         // Console sign-in failures carry no error code, only this response element.
-        None if get(raw, "responseElements.ConsoleLogin").and_then(Value::as_str)
+        None if response
+            .and_then(|response| response.get("ConsoleLogin"))
+            .and_then(Value::as_str)
             == Some("Failure") =>
         {
             Outcome::Denied
         }
         None => Outcome::Success,
-    };
-    Ok(outcome)
+    }
 }
 
 #[cfg(test)]

@@ -138,12 +138,15 @@ impl Position {
 
     /// `input:line`, `input#index` or `input:line#index`: the `raw_ref` of an [`Event`].
     fn raw_ref(self, input: &str) -> String {
-        let mut reference = input.to_string();
+        use std::fmt::Write;
+        // One allocation: the input's name and up to two numbers of at most 20 digits each.
+        let mut reference = String::with_capacity(input.len() + 42);
+        reference.push_str(input);
         if let Some(line) = self.line {
-            reference.push_str(&format!(":{line}"));
+            let _ = write!(reference, ":{line}");
         }
         if let Some(index) = self.index {
-            reference.push_str(&format!("#{index}"));
+            let _ = write!(reference, "#{index}");
         }
         reference
     }
