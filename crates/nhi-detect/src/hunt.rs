@@ -7,9 +7,9 @@ use crate::normalise::Record;
 use crate::sigma::{
     group_alerts, EventRef, Screened, SigmaEngine, SigmaMatch, SigmaStream, StreamHit,
 };
+use foldhash::{HashMap, HashSet, HashSetExt};
 use nhi_model::{Alert, RuleMeta, Timestamp};
-use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::BuildHasher;
 
 /// Events an alert lists; past it, further events are counted in its summary only.
 pub const MAX_LISTED_EVENTS: usize = 1000;
@@ -136,9 +136,7 @@ impl Entry {
 }
 
 fn id_hash(id: &str) -> u64 {
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
-    id.hash(&mut hasher);
-    hasher.finish()
+    foldhash::fast::FixedState::with_seed(0).hash_one(id)
 }
 
 /// Alert slots of one detector, by principal.

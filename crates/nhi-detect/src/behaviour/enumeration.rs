@@ -5,8 +5,8 @@
 use super::state::DistinctWindow;
 use super::{aws, rule, Detector, Family, Hit, Seen};
 use chrono::TimeDelta;
+use foldhash::HashMap;
 use nhi_model::{Outcome, OwaspNhi, RuleMeta, Severity};
-use std::collections::HashMap;
 
 const WINDOW: TimeDelta = TimeDelta::minutes(10);
 /// Records a window holds at most.

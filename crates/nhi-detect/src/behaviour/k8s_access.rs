@@ -7,9 +7,9 @@ use super::patterns::Pattern;
 use super::state::Baseline;
 use super::{k8s, rule, Detector, Family, Hit, Seen};
 use crate::normalise::{LogSource, Record};
+use foldhash::HashMap;
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
-use std::collections::HashMap;
 
 /// Secrets remembered per service account.
 const SECRETS: usize = 256;

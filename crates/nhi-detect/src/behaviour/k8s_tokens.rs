@@ -9,8 +9,8 @@ use super::state::{Baseline, IdleMap};
 use super::{k8s, rule, Detector, Family, Hit, Seen};
 use crate::sigma::EventRef;
 use chrono::TimeDelta;
+use foldhash::{HashMap, HashMapExt};
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
-use std::collections::HashMap;
 
 /// Networks a cluster may span before novelty means nothing.
 const CLUSTER_NETWORKS: usize = 4096;

@@ -42,11 +42,11 @@ pub use inventory::InventorySnapshot;
 use crate::normalise::Record;
 use crate::sigma::EventRef;
 use chrono::TimeDelta;
+use foldhash::{HashMap, HashMapExt};
 use nhi_model::{OwaspNhi, RuleKind, RuleMeta, Severity, Timestamp};
 use patterns::{Pattern, PatternDetector};
 use state::IdentityId;
 use std::borrow::Cow;
-use std::collections::HashMap;
 
 /// How the behavioural detectors judge a log.
 #[derive(Debug, Clone)]

@@ -4,8 +4,8 @@
 
 use super::{aws, Detector, Hit, Seen};
 use crate::normalise::{LogSource, Record};
+use foldhash::{HashMap, HashMapExt};
 use nhi_model::{Outcome, RuleMeta};
-use std::collections::HashMap;
 
 /// A rule over one record.
 pub(crate) struct Pattern {

@@ -7,9 +7,9 @@ use super::state::DistinctWindow;
 use super::{aws, rule, Detector, Family, Hit, Seen};
 use crate::normalise::Record;
 use chrono::TimeDelta;
+use foldhash::HashMap;
 use nhi_model::{OwaspNhi, RuleMeta, Severity};
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
-use std::collections::HashMap;
 
 const WINDOW: TimeDelta = TimeDelta::minutes(10);
 const WINDOW_CAP: usize = 1024;

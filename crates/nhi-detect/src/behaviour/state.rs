@@ -5,8 +5,9 @@
 
 use crate::sigma::EventRef;
 use chrono::TimeDelta;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use nhi_model::Timestamp;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::hash::Hash;
 
 /// Keys seen in the last `span` of log time (at most `cap` entries), with the records behind them.

@@ -4,9 +4,9 @@
 
 use super::fields::{get, get_mut, optional_str, parse_time, required_str, REDACTED};
 use super::{LogSource, Position, Record, RecordProblem};
+use foldhash::{HashMap, HashMapExt};
 use nhi_model::{Event, Outcome};
 use sonic_rs::{JsonValueMutTrait, JsonValueTrait, Value, ValueRef};
-use std::collections::HashMap;
 
 /// Where the API server records the credential a request authenticated with.
 const CREDENTIAL_ID: &str = "authentication.kubernetes.io/credential-id";

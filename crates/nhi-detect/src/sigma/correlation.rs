@@ -8,8 +8,9 @@ use super::fieldmap::{field_paths, FieldPath};
 use super::rule::{Correlation, CorrelationType, CountCondition};
 use crate::normalise::{LogSource, Record};
 use chrono::TimeDelta;
+use foldhash::HashMap;
 use nhi_model::Timestamp;
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 /// A record behind a match.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -122,7 +122,7 @@ enum Logic {
 struct SourceIndex {
     fields: Vec<FieldPath>,
     /// Per indexed field: folded value -> slots of the rules that require it.
-    by_value: Vec<HashMap<String, Vec<usize>>>,
+    by_value: Vec<foldhash::HashMap<String, Vec<usize>>>,
     /// Rules with no requirement on an indexed field: checked against every event.
     unindexed: Vec<usize>,
 }
@@ -323,7 +323,7 @@ impl SigmaEngine {
                     .map(|field| FieldPath::new(field))
                     .collect();
                 SourceIndex {
-                    by_value: vec![HashMap::new(); fields.len()],
+                    by_value: vec![foldhash::HashMap::default(); fields.len()],
                     fields,
                     unindexed: Vec::new(),
                 }
