@@ -5,6 +5,12 @@
 //! `nhi hunt` does, so wall times compare; records over CPU seconds gives the rate per core.
 //!
 //! Usage: sigma-rust-peer RULES_DIR LOGS_DIR [THREADS]   (THREADS defaults to the cores available)
+//!
+//! `sigma-rust-peer --floors LOGS_DIR` measures, on one thread, what the libraries `nhi hunt`
+//! reads these files with cost on their own: inflating with libdeflate and parsing into a
+//! `sonic_rs::Value`, and their sum for nhi's design (every file inflated twice, once to learn
+//! where it starts in time, and parsed once). No hunt built that way can beat the last figure on
+//! this machine, whatever its rules and detectors cost.
 
 use flate2::read::MultiGzDecoder;
 use serde::Deserialize;
@@ -65,6 +71,9 @@ impl Tally {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
+    if args.len() == 3 && args[1] == "--floors" {
+        return floors(Path::new(&args[2]));
+    }
     if args.len() < 3 {
         eprintln!("usage: sigma-rust-peer RULES_DIR LOGS_DIR [THREADS]");
         std::process::exit(2);
@@ -222,6 +231,51 @@ fn report(
             println!("  {count:>8}  {name}  {}", loaded.rule.title);
         }
     }
+}
+
+/// Prints the floors of nhi hunt's reading (see the module documentation).
+fn floors(logs_dir: &Path) {
+    use sonic_rs::{JsonContainerTrait, JsonValueTrait};
+    let mut logs = Vec::new();
+    walk(logs_dir, &[".json.gz"], &mut logs);
+    let mut decompressor = libdeflater::Decompressor::new();
+    let (mut inflate, mut parse) = (Duration::ZERO, Duration::ZERO);
+    let (mut records, mut bad) = (0u64, 0u64);
+    for path in &logs {
+        let Ok(gzip) = std::fs::read(path) else {
+            bad += 1;
+            continue;
+        };
+        let at = thread_cpu();
+        let size = gzip
+            .last_chunk::<4>()
+            .map_or(0, |trailer| u32::from_le_bytes(*trailer) as usize);
+        let mut json = vec![0; size];
+        let inflated = decompressor.gzip_decompress(&gzip, &mut json).is_ok();
+        let after_inflate = thread_cpu();
+        let parsed: Option<sonic_rs::Value> = inflated
+            .then(|| sonic_rs::from_slice(&json).ok())
+            .flatten();
+        let after_parse = thread_cpu();
+        let count = parsed
+            .as_ref()
+            .and_then(|delivery| delivery.get("Records")?.as_array().map(|items| items.len()));
+        match count {
+            Some(count) => records += count as u64,
+            None => bad += 1,
+        }
+        inflate += after_inflate - at;
+        parse += after_parse - after_inflate;
+    }
+    let per_second = |seconds: f64| records as f64 / seconds.max(f64::MIN_POSITIVE);
+    let (inflate, parse) = (inflate.as_secs_f64(), parse.as_secs_f64());
+    println!(
+        "floors: {records} records in {} files ({bad} unreadable), per core: inflating with libdeflate {:.0} records/s, parsing with sonic-rs {:.0} records/s, nhi hunt's reading alone (inflate twice, parse once) {:.0} records/s",
+        logs.len(),
+        per_second(inflate),
+        per_second(parse),
+        per_second(2.0 * inflate + parse)
+    );
 }
 
 /// Files under `dir` (recursively) whose name ends with one of `endings`, sorted.
