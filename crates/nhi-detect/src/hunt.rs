@@ -5,7 +5,7 @@
 use crate::behaviour::{BehaviourConfig, BehaviourStream, Hit};
 use crate::normalise::Record;
 use crate::sigma::{
-    group_alerts, EventRef, Screened, SigmaEngine, SigmaMatch, SigmaStream, StreamHit,
+    sigma_summary, Screened, SigmaEngine, SigmaMatch, SigmaStream, StreamHit,
 };
 use foldhash::{HashMap, HashSet, HashSetExt};
 use nhi_model::{Alert, RuleMeta, Timestamp};
@@ -289,23 +289,7 @@ fn finish_entry(entry: Entry) -> Alert {
             }
             format!("{text}. {}", rule.remediation)
         }
-        Origin::Sigma(first) => {
-            let all = SigmaMatch {
-                events: alert
-                    .events
-                    .iter()
-                    .map(|id| EventRef {
-                        index: 0,
-                        id: id.clone(),
-                    })
-                    .collect(),
-                ..*first
-            };
-            group_alerts(&[all])
-                .pop()
-                .map(|grouped| grouped.summary)
-                .unwrap_or_default()
-        }
+        Origin::Sigma(first) => sigma_summary(&first, alert.events.len()),
     };
     if unlisted > 0 {
         summary.push_str(&format!(" ({unlisted} more events are not listed.)"));

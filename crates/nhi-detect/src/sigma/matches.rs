@@ -3,7 +3,7 @@
 //! and principal.
 
 use nhi_model::{Alert, Severity, Timestamp};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// Which kind of rule produced a match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -63,6 +63,7 @@ pub(crate) fn detector_id(rule_id: &str) -> String {
 pub fn group_alerts(matches: &[SigmaMatch]) -> Vec<Alert> {
     let mut alerts: Vec<(Alert, &SigmaMatch)> = Vec::new();
     let mut slot_of: HashMap<(&str, &str), usize> = HashMap::new();
+    let mut listed: HashSet<(usize, &str)> = HashSet::new();
     for hit in matches {
         let slot = *slot_of
             .entry((&hit.rule_id, &hit.principal))
@@ -83,7 +84,7 @@ pub fn group_alerts(matches: &[SigmaMatch]) -> Vec<Alert> {
         alert.severity = alert.severity.max(hit.severity);
         alert.time = alert.time.min(hit.time);
         for event in &hit.events {
-            if !alert.events.contains(&event.id) {
+            if listed.insert((slot, &event.id)) {
                 alert.events.push(event.id.clone());
             }
         }
@@ -97,7 +98,8 @@ pub fn group_alerts(matches: &[SigmaMatch]) -> Vec<Alert> {
         .collect()
 }
 
-fn summary(hit: &SigmaMatch, events: usize) -> String {
+/// The summary of an alert grouping `events` matches whose first is `hit`.
+pub(crate) fn summary(hit: &SigmaMatch, events: usize) -> String {
     let plural = if events == 1 { "" } else { "s" };
     let mut text = format!(
         "{}: {events} matching event{plural} by {}",

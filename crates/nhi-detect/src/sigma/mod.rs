@@ -21,3 +21,4 @@ pub(crate) use engine::StreamHit;
 pub use engine::{Screened, SigmaEngine, SigmaEngineBuilder, SigmaStream};
 pub use error::{LoadProblem, RuleLoadError};
 pub use matches::{group_alerts, EventRef, MatchKind, SigmaMatch};
+pub(crate) use matches::summary as sigma_summary;
