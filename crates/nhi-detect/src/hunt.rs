@@ -4,9 +4,7 @@
 
 use crate::behaviour::{BehaviourConfig, BehaviourStream, Hit};
 use crate::normalise::Record;
-use crate::sigma::{
-    sigma_summary, Screened, SigmaEngine, SigmaMatch, SigmaStream, StreamHit,
-};
+use crate::sigma::{sigma_summary, Screened, SigmaEngine, SigmaMatch, SigmaStream, StreamHit};
 use foldhash::{HashMap, HashSet, HashSetExt};
 use nhi_model::{Alert, RuleMeta, Timestamp};
 use std::hash::BuildHasher;

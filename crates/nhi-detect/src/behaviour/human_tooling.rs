@@ -22,10 +22,11 @@ enum ToolKind {
 impl ToolKind {
     const ALL: usize = 4;
 
-    fn of(record: &Record) -> ToolKind {
+    fn of(seen: &Seen<'_>) -> ToolKind {
+        let record = seen.record;
         let agent = record.event.user_agent.as_deref().unwrap_or("");
         let console = aws::api(&record.event.action) == "signin:ConsoleLogin"
-            || aws::raw_str(record, "sessionCredentialFromConsole") == Some("true")
+            || seen.caller.from_console
             || [
                 "console.amazonaws.com",
                 "signin.amazonaws.com",
@@ -116,7 +117,7 @@ struct HumanTooling {
 
 impl Detector for HumanTooling {
     fn observe(&mut self, seen: &Seen<'_>, hits: &mut Vec<Hit>) {
-        let kind = ToolKind::of(seen.record);
+        let kind = ToolKind::of(seen);
         let tools = self
             .tools
             .entry(seen.identity, || Baseline::new(ToolKind::ALL));

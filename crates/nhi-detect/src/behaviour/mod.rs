@@ -74,6 +74,8 @@ pub(crate) struct Seen<'a> {
     /// How the caller refers to the record.
     pub index: usize,
     pub record: &'a Record,
+    /// What CloudTrail says of the caller, read once for every detector.
+    pub caller: aws::Caller<'a>,
     /// The acting identity's number in this stream (for [`state::IdMap`]).
     pub identity: IdentityId,
     /// Whether the acting identity has been seen for at least the learning window.
@@ -241,6 +243,7 @@ impl BehaviourStream {
         let seen = Seen {
             index,
             record,
+            caller: aws::Caller::of(record),
             identity,
             mature: time >= first + self.config.learn,
             warmed_up: time >= started + self.config.learn,

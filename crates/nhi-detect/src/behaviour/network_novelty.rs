@@ -42,7 +42,7 @@ impl Detector for NewNetwork {
         let Some(ip) = record.event.source_ip.as_deref() else {
             return;
         };
-        if aws::is_cloudtrail(record) && aws::via_aws_service(record) {
+        if aws::is_cloudtrail(record) && seen.caller.via_aws_service(record) {
             return;
         }
         let network = Network::of(ip);

@@ -20,5 +20,5 @@ mod transform;
 pub(crate) use engine::StreamHit;
 pub use engine::{Screened, SigmaEngine, SigmaEngineBuilder, SigmaStream};
 pub use error::{LoadProblem, RuleLoadError};
-pub use matches::{group_alerts, EventRef, MatchKind, SigmaMatch};
 pub(crate) use matches::summary as sigma_summary;
+pub use matches::{group_alerts, EventRef, MatchKind, SigmaMatch};
