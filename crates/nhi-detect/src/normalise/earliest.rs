@@ -19,6 +19,10 @@ const TIME_KEYS: [(&str, bool); 9] = [
     ("\"created_at\"", true),
 ];
 
+/// Endings that every key of [`TIME_KEYS`] has one of: the input is searched for these three
+/// rather than for nine keys, and each hit is then checked against the keys.
+const KEY_ENDINGS: [&str; 3] = ["ime\"", "imestamp\"", "created_at\""];
+
 /// Longest RFC 3339 text looked at (nanoseconds and an offset fit).
 const LONGEST_TIME: usize = 40;
 
@@ -27,12 +31,15 @@ const LONGEST_TIME: usize = 40;
 /// own time is among the values looked at, so no record of the input is earlier than this;
 /// a time written with JSON escapes is not seen.
 pub fn earliest_time(bytes: &[u8]) -> Option<Timestamp> {
-    TIME_KEYS
+    KEY_ENDINGS
         .iter()
-        .flat_map(|&(key, millis)| {
-            memmem::find_iter(bytes, key.as_bytes()).map(move |at| (at + key.len(), millis))
+        .flat_map(|ending| memmem::find_iter(bytes, ending.as_bytes()).map(|at| at + ending.len()))
+        .filter_map(|after_key| {
+            let (_, millis) = TIME_KEYS
+                .iter()
+                .find(|(key, _)| bytes[..after_key].ends_with(key.as_bytes()))?;
+            value_after(bytes, after_key, *millis)
         })
-        .filter_map(|(after_key, millis)| value_after(bytes, after_key, millis))
         .min()
 }
 
@@ -67,6 +74,16 @@ mod tests {
     use super::*;
     use crate::normalise::normalise;
     use proptest::prelude::*;
+
+    #[test]
+    fn every_time_key_has_an_ending_searched_for() {
+        for (key, _) in TIME_KEYS {
+            assert!(
+                KEY_ENDINGS.iter().any(|ending| key.ends_with(ending)),
+                "{key}"
+            );
+        }
+    }
 
     #[test]
     fn the_earliest_time_field_at_any_depth_counts() {
