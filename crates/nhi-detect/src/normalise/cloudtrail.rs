@@ -228,10 +228,9 @@ fn resource(resources: Option<&Value>, parameters: Option<&Value>) -> Option<Str
         .and_then(|first| first.get("ARN"))
         .and_then(Value::as_str);
     let requested = || {
-        let parameters = parameters?;
-        RESOURCE_PARAMETERS
-            .iter()
-            .find_map(|key| parameters.get(key).and_then(Value::as_str))
+        pick(parameters?, &RESOURCE_PARAMETERS)
+            .into_iter()
+            .find_map(|found| found?.as_str())
     };
     listed.or_else(requested).map(str::to_string)
 }
