@@ -154,29 +154,32 @@ impl FieldPath {
     }
 
     /// Calls `found` with every value at this path. Arrays on the way are looked into element by
-    /// element; a key may also hold the rest of the path with its dots (`{"a.b": 1}`).
+    /// element; where the nested path holds nothing, a key may hold the rest of the path with
+    /// its dots (`{"a.b": 1}`, as flattened exports write records).
     pub(crate) fn resolve<'v>(&self, raw: &'v Value, found: &mut impl FnMut(&'v Value)) {
         self.walk(raw, 0, found);
     }
 
-    fn walk<'v>(&self, value: &'v Value, depth: usize, found: &mut impl FnMut(&'v Value)) {
+    /// [`FieldPath::resolve`] from `depth` on; whether anything was found.
+    fn walk<'v>(&self, value: &'v Value, depth: usize, found: &mut impl FnMut(&'v Value)) -> bool {
         if depth == self.segments.len() {
             found(value);
-            return;
+            return true;
         }
         match value.as_ref() {
             ValueRef::Object(map) => {
-                if let Some(child) = map.get(&self.segments[depth]) {
-                    self.walk(child, depth + 1, found);
+                let nested = map
+                    .get(&self.segments[depth])
+                    .is_some_and(|child| self.walk(child, depth + 1, found));
+                if nested || depth + 1 == self.segments.len() {
+                    return nested;
                 }
-                if depth + 1 < self.segments.len() {
-                    if let Some(child) = map.get(&self.rests[depth]) {
-                        found(child);
-                    }
-                }
+                map.get(&self.rests[depth]).map(found).is_some()
             }
-            ValueRef::Array(items) => items.iter().for_each(|item| self.walk(item, depth, found)),
-            _ => {}
+            ValueRef::Array(items) => items
+                .iter()
+                .fold(false, |any, item| self.walk(item, depth, found) || any),
+            _ => false,
         }
     }
 }
@@ -202,6 +205,9 @@ mod tests {
         );
         assert_eq!(resolve("objectRef.resource", &raw), vec![json!("pods")]);
         assert_eq!(resolve("a.b.c", &raw), vec![json!(1)]);
+        let both = json!({"a": {"b": 1}, "a.b": 2, "c": {"d": {}}, "c.d.e": 3});
+        assert_eq!(resolve("a.b", &both), vec![json!(1)]);
+        assert_eq!(resolve("c.d.e", &both), vec![json!(3)]);
         assert!(resolve("spec.missing", &raw).is_empty());
     }
 
