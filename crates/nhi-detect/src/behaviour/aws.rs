@@ -14,6 +14,9 @@ pub(crate) fn is_cloudtrail(record: &Record) -> bool {
 /// `service:EventName` without the API-version suffix some services log
 /// (`lambda:AddPermission20150331v2` is `lambda:AddPermission`).
 pub(crate) fn api(action: &str) -> &str {
+    if !action.ends_with(|c: char| c.is_ascii_digit()) {
+        return action;
+    }
     let digits = |text: &str| !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     let unversioned = match action.rfind('v') {
         Some(at) if digits(&action[at + 1..]) => &action[..at],
@@ -93,8 +96,8 @@ pub(crate) fn key_label(key: &str) -> String {
     format!("{head}…{tail}")
 }
 
-/// What CloudTrail says of a record's caller, read once per record for every detector in two
-/// passes (over the record's top level and over `userIdentity`) instead of a search per field.
+/// What CloudTrail says of a record's caller, read once per record for every detector (in one
+/// pass over `userIdentity`) instead of a search per field and detector.
 /// Every field is `None` (or `false`) when absent or not a string, as in the other readers.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct Caller<'a> {
@@ -113,10 +116,8 @@ pub(crate) struct Caller<'a> {
 impl<'a> Caller<'a> {
     /// The caller of `record` (empty when the record does not describe one).
     pub(crate) fn of(record: &'a Record) -> Self {
-        let [identity, console] = pick(
-            &record.raw,
-            &["userIdentity", "sessionCredentialFromConsole"],
-        );
+        let identity = get(&record.raw, "userIdentity");
+        let console = get(&record.raw, "sessionCredentialFromConsole");
         let [kind, arn, access_key, invoked_by] = identity.map_or([None; 4], |identity| {
             pick(identity, &["type", "arn", "accessKeyId", "invokedBy"])
         });
@@ -135,8 +136,9 @@ impl<'a> Caller<'a> {
         if self.kind? != "AssumedRole" {
             return None;
         }
-        let resource = self.arn?.split_once(":assumed-role/")?.1;
-        resource.split_once('/').map(|(_, session)| session)
+        let resource = self.arn?.splitn(6, ':').nth(5)?;
+        let role_and_session = resource.strip_prefix("assumed-role/")?;
+        role_and_session.split_once('/').map(|(_, session)| session)
     }
 
     /// The EC2 instance whose role credentials the caller uses: EC2 names the session after
