@@ -7,9 +7,13 @@ use sonic_rs::{JsonContainerTrait, JsonValueMutTrait, JsonValueTrait, Value, Val
 
 /// The value at a dotted path through nested objects, `None` when absent or `null`.
 pub(crate) fn get<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    path.split('.')
-        .try_fold(value, |current, key| current.get(key))
-        .filter(|found| !found.is_null())
+    // Paths are a few short names: a byte loop finds the dots faster than a string searcher.
+    let (mut current, mut rest) = (value, path);
+    while let Some(dot) = rest.bytes().position(|byte| byte == b'.') {
+        current = current.get(&rest[..dot])?;
+        rest = &rest[dot + 1..];
+    }
+    current.get(rest).filter(|found| !found.is_null())
 }
 
 /// The value at a dotted path, for editing.
