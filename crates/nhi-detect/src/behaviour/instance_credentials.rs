@@ -81,9 +81,7 @@ impl InstanceCredentials {
         };
         let now = seen.time();
         for instance in aws::strings(targets).filter(|id| aws::is_instance_id(id)) {
-            let state = self
-                .instances
-                .touch(&instance.to_string(), now, Instance::default);
+            let state = self.instances.touch(instance, now, Instance::default);
             state.commanders.retain(|c| c.time + COMMAND_LINK >= now);
             state.commanders.push(Commander {
                 principal: seen.principal().to_string(),
@@ -96,9 +94,7 @@ impl InstanceCredentials {
 
     fn judge(&mut self, seen: &Seen<'_>, instance: &str, network: Network, hits: &mut Vec<Hit>) {
         let now = seen.time();
-        let state = self
-            .instances
-            .touch(&instance.to_string(), now, Instance::default);
+        let state = self.instances.touch(instance, now, Instance::default);
         state.commanders.retain(|c| c.time + COMMAND_LINK >= now);
         let principal = seen.principal();
         if let Some(commander) = state

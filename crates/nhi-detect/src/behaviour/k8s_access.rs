@@ -193,9 +193,8 @@ struct SecretReads {
 impl Detector for SecretReads {
     fn observe(&mut self, seen: &Seen<'_>, hits: &mut Vec<Hit>) {
         let record = seen.record;
-        let reading = matches!(k8s::verb(record), Some("get" | "list" | "watch"));
         if !k8s::is_k8s(record)
-            || !reading
+            || !matches!(k8s::verb(record), Some("get" | "list" | "watch"))
             || k8s::resource(record) != Some("secrets")
             || !k8s::is_service_account(record)
             || !k8s::succeeded(record)

@@ -109,10 +109,9 @@ impl TokenUse {
         if !credential.starts_with("k8s-credential:JTI=") || !Network::of(ip).is_client() {
             return;
         }
-        let (first_ip, first_event) =
-            self.tokens.touch(&credential.to_string(), seen.time(), || {
-                (ip.to_string(), seen.event_ref())
-            });
+        let (first_ip, first_event) = self.tokens.touch(credential, seen.time(), || {
+            (ip.to_string(), seen.event_ref())
+        });
         if first_ip != ip {
             let detail = format!("token used from {first_ip} and from {ip}");
             let mut hit = Hit::on(&TOKEN_TWO_ADDRESSES, seen, detail);

@@ -60,7 +60,7 @@ impl Detector for KeyTravel {
             return;
         }
         let now = seen.time();
-        let recent = self.recent.touch(&key.to_string(), now, Vec::new);
+        let recent = self.recent.touch(key, now, Vec::new);
         recent.retain(|(time, _, _)| *time + WINDOW >= now);
         if let Some((time, elsewhere, event)) =
             recent.iter().find(|(_, other, _)| *other != network)

@@ -7,6 +7,7 @@ use crate::sigma::EventRef;
 use chrono::TimeDelta;
 use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use nhi_model::Timestamp;
+use std::borrow::Borrow;
 use std::collections::VecDeque;
 use std::hash::Hash;
 
@@ -101,21 +102,28 @@ impl<K: Hash + Eq + Clone, V> IdleMap<K, V> {
     }
 
     /// The entry for `key` (created with `make` when absent or expired), marked as used at `now`.
-    pub(crate) fn touch(&mut self, key: &K, now: Timestamp, make: impl FnOnce() -> V) -> &mut V {
-        let expired = self
+    /// A key already held is found by reference, without building an owned copy.
+    pub(crate) fn touch<Q>(&mut self, key: &Q, now: Timestamp, make: impl FnOnce() -> V) -> &mut V
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
+    {
+        let idle = self.idle;
+        let live = self
             .entries
             .get(key)
-            .is_some_and(|(last, _)| *last + self.idle < now);
-        if expired {
+            .is_some_and(|(last, _)| *last + idle >= now);
+        if !live {
             self.entries.remove(key);
-        }
-        if !self.entries.contains_key(key) && self.entries.len() >= self.cap {
-            self.shrink(now);
+            if self.entries.len() >= self.cap {
+                self.shrink(now);
+            }
+            self.entries.insert(key.to_owned(), (now, make()));
         }
         let entry = self
             .entries
-            .entry(key.clone())
-            .or_insert_with(|| (now, make()));
+            .get_mut(key)
+            .expect("the entry was live or has just been inserted");
         entry.0 = entry.0.max(now);
         &mut entry.1
     }
