@@ -5,7 +5,7 @@
 //! earlier time, provided no file holds a record earlier than its noted start.
 
 use nhi_model::Timestamp;
-use std::cmp::{Ordering, Reverse};
+use std::cmp::Reverse;
 use std::collections::BinaryHeap;
 use std::path::PathBuf;
 
@@ -22,38 +22,17 @@ pub trait Timed {
     fn time(&self) -> Timestamp;
 }
 
-/// An item waiting in the replay, ordered by time then arrival.
-struct Pending<T> {
-    time: Timestamp,
-    seq: usize,
-    item: T,
-}
-
-impl<T> PartialEq for Pending<T> {
-    fn eq(&self, other: &Self) -> bool {
-        (self.time, self.seq) == (other.time, other.seq)
-    }
-}
-
-impl<T> Eq for Pending<T> {}
-
-impl<T> PartialOrd for Pending<T> {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl<T> Ord for Pending<T> {
-    fn cmp(&self, other: &Self) -> Ordering {
-        (self.time, self.seq).cmp(&(other.time, other.seq))
-    }
-}
-
-/// The replay.
+/// The replay. Waiting items stay in place in `slots`; the heap orders only their times,
+/// arrival numbers and slots, so keeping order moves a few words per item, not the items.
 pub struct Timeline<T> {
     inputs: Vec<Scanned>,
     next_input: usize,
-    pending: BinaryHeap<Reverse<Pending<T>>>,
+    /// (time, arrival, slot) of every waiting item; arrival numbers are unique, so slots are
+    /// never compared.
+    pending: BinaryHeap<Reverse<(Timestamp, usize, usize)>>,
+    slots: Vec<Option<T>>,
+    /// Slots whose item has been yielded, for reuse.
+    free: Vec<usize>,
     seq: usize,
 }
 
@@ -65,6 +44,8 @@ impl<T: Timed> Timeline<T> {
             inputs,
             next_input: 0,
             pending: BinaryHeap::new(),
+            slots: Vec::new(),
+            free: Vec::new(),
             seq: 0,
         }
     }
@@ -80,24 +61,35 @@ impl<T: Timed> Timeline<T> {
         while let Some(input) = self.inputs.get(self.next_input) {
             let due = match (input.first, self.pending.peek()) {
                 (_, None) | (None, _) => true,
-                (Some(first), Some(Reverse(earliest))) => first <= earliest.time,
+                (Some(first), Some(Reverse((earliest, _, _)))) => first <= *earliest,
             };
             if !due {
                 break;
             }
             for item in open(self.next_input, input) {
                 self.seq += 1;
-                self.pending.push(Reverse(Pending {
-                    time: item.time(),
-                    seq: self.seq,
-                    item,
-                }));
+                let time = item.time();
+                let slot = match self.free.pop() {
+                    Some(slot) => {
+                        self.slots[slot] = Some(item);
+                        slot
+                    }
+                    None => {
+                        self.slots.push(Some(item));
+                        self.slots.len() - 1
+                    }
+                };
+                self.pending.push(Reverse((time, self.seq, slot)));
             }
             self.next_input += 1;
         }
-        self.pending
-            .pop()
-            .map(|Reverse(pending)| (pending.seq, pending.item))
+        while let Some(Reverse((_, seq, slot))) = self.pending.pop() {
+            self.free.push(slot);
+            if let Some(item) = self.slots.get_mut(slot).and_then(Option::take) {
+                return Some((seq, item));
+            }
+        }
+        None
     }
 }
 
