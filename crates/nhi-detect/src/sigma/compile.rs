@@ -89,12 +89,12 @@ impl CompiledDetection {
         })
     }
 
-    /// Whether the rule matches the raw record.
-    pub(crate) fn matches(&self, raw: &Value) -> bool {
+    /// Whether the rule matches the raw record (`found` is scratch space, see [`item_matches`]).
+    pub(crate) fn matches<'v>(&self, raw: &'v Value, found: &mut Vec<&'v Value>) -> bool {
         self.condition.eval(&mut |index| {
             self.selections[index]
                 .iter()
-                .any(|map| map.iter().all(|item| item_matches(item, raw)))
+                .any(|map| map.iter().all(|item| item_matches(item, raw, found)))
         })
     }
 

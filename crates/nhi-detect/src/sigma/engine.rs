@@ -358,8 +358,9 @@ impl SigmaEngine {
     /// Slots of the detection rules that match the record, in load order.
     fn detect(&self, record: &Record) -> Vec<usize> {
         let mut matching = self.candidates(record);
+        let mut found = Vec::new();
         matching.retain(|&slot| match &self.rules[slot].logic {
-            Logic::Detection(detection) => detection.matches(&record.raw),
+            Logic::Detection(detection) => detection.matches(&record.raw, &mut found),
             Logic::Correlation(_) => false,
         });
         matching

@@ -11,9 +11,15 @@ use sonic_rs::{JsonNumberTrait, JsonValueTrait, Value, ValueRef};
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-/// Whether one `field|modifiers: values` entry holds for the record.
-pub(crate) fn item_matches(item: &CompiledItem, raw: &Value) -> bool {
-    let mut found: Vec<&Value> = Vec::new();
+/// Whether one `field|modifiers: values` entry holds for the record. `found` is scratch space
+/// for the values the field resolves to, kept by the caller so that a record's items share one
+/// allocation.
+pub(crate) fn item_matches<'v>(
+    item: &CompiledItem,
+    raw: &'v Value,
+    found: &mut Vec<&'v Value>,
+) -> bool {
+    found.clear();
     match &item.paths {
         Some(paths) => paths
             .iter()
@@ -23,7 +29,7 @@ pub(crate) fn item_matches(item: &CompiledItem, raw: &Value) -> bool {
     let value_matches = |alternatives: &Vec<Predicate>| {
         alternatives
             .iter()
-            .any(|predicate| predicate_matches(predicate, &found, raw))
+            .any(|predicate| predicate_matches(predicate, found, raw))
     };
     if item.all {
         item.values.iter().all(value_matches)
@@ -220,7 +226,11 @@ mod tests {
             source: LogSource::CloudTrail,
             placeholders: &placeholders,
         };
-        item_matches(&compile_item(&item, &ctx).expect("compiles"), raw)
+        item_matches(
+            &compile_item(&item, &ctx).expect("compiles"),
+            raw,
+            &mut Vec::new(),
+        )
     }
 
     fn s(text: &str) -> SigmaValue {
