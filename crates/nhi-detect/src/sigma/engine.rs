@@ -12,7 +12,7 @@ use super::eval::leaf_texts;
 use super::fieldmap::{index_fields, FieldPath};
 use super::matches::{detector_id, EventRef, MatchKind, SigmaMatch};
 use super::parse::parse_file;
-use super::pattern::fold_text;
+use super::pattern::with_folded;
 use super::rule::{CorrelationType, ParsedRule, RuleBody};
 use crate::normalise::{LogSource, Record};
 use nhi_model::{RuleKind, RuleMeta, Severity};
@@ -376,9 +376,11 @@ impl SigmaEngine {
         for (field, path) in index.fields.iter().enumerate() {
             path.resolve(&record.raw, &mut |value| {
                 leaf_texts(value, &mut |text| {
-                    if let Some(slots) = index.by_value[field].get(fold_text(text).as_ref()) {
-                        candidates.extend(slots);
-                    }
+                    with_folded(text, |folded| {
+                        if let Some(slots) = index.by_value[field].get(folded) {
+                            candidates.extend(slots);
+                        }
+                    })
                 });
             });
         }

@@ -121,6 +121,21 @@ pub(crate) fn fold_text(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// Calls `with` on `text` folded as [`fold_text`] folds it; short ASCII text is folded on the
+/// stack, so looking a field's value up among folded keys allocates nothing.
+pub(crate) fn with_folded<R>(text: &str, with: impl FnOnce(&str) -> R) -> R {
+    const SHORT: usize = 128;
+    let mut buffer = [0u8; SHORT];
+    if let Some(folded) = buffer.get_mut(..text.len()).filter(|_| text.is_ascii()) {
+        folded.copy_from_slice(text.as_bytes());
+        folded.make_ascii_lowercase();
+        if let Ok(folded) = std::str::from_utf8(folded) {
+            return with(folded);
+        }
+    }
+    with(&fold_text(text))
+}
+
 /// A compiled string matcher.
 #[derive(Debug, Clone)]
 pub(crate) struct Pattern {
@@ -276,6 +291,14 @@ mod tests {
         assert!(!matches("StopLogging", "StopLoggingNow"));
         assert!(!Pattern::new(&SigmaString::parse("Stop"), true).is_match("stop"));
         assert!(matches("ÉTÉ", "été"));
+    }
+
+    #[test]
+    fn folding_on_the_stack_folds_as_fold_text() {
+        let long = "AssumeRole".repeat(20);
+        for text in ["AssumeRole", "", "ÉTÉ über", long.as_str()] {
+            assert_eq!(with_folded(text, str::to_string), fold_text(text), "{text}");
+        }
     }
 
     #[test]
