@@ -139,7 +139,7 @@ impl Detector for InstanceCredentials {
         if !aws::is_cloudtrail(record) || seen.caller.via_aws_service(record) {
             return;
         }
-        let Some(network) = record.event.source_ip.as_deref().map(Network::of) else {
+        let Some(network) = seen.network else {
             return;
         };
         if !network.is_client() {

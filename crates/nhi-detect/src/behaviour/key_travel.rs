@@ -53,7 +53,7 @@ impl Detector for KeyTravel {
         if seen.caller.via_aws_service(record) {
             return;
         }
-        let Some(network) = record.event.source_ip.as_deref().map(Network::of) else {
+        let Some(network) = seen.network else {
             return;
         };
         if !network.is_public() {

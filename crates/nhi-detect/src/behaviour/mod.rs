@@ -76,6 +76,8 @@ pub(crate) struct Seen<'a> {
     pub record: &'a Record,
     /// What CloudTrail says of the caller, read once for every detector.
     pub caller: aws::Caller<'a>,
+    /// The network of the record's source address, parsed once for every detector.
+    pub network: Option<net::Network>,
     /// The acting identity's number in this stream (for [`state::IdMap`]).
     pub identity: IdentityId,
     /// Whether the acting identity has been seen for at least the learning window.
@@ -244,6 +246,7 @@ impl BehaviourStream {
             index,
             record,
             caller: aws::Caller::of(record),
+            network: record.event.source_ip.as_deref().map(net::Network::of),
             identity,
             mature: time >= first + self.config.learn,
             warmed_up: time >= started + self.config.learn,

@@ -39,13 +39,12 @@ struct Usual {
 impl Detector for NewNetwork {
     fn observe(&mut self, seen: &Seen<'_>, hits: &mut Vec<Hit>) {
         let record = seen.record;
-        let Some(ip) = record.event.source_ip.as_deref() else {
+        let Some(network) = seen.network else {
             return;
         };
         if aws::is_cloudtrail(record) && seen.caller.via_aws_service(record) {
             return;
         }
-        let network = Network::of(ip);
         if !network.is_client() {
             return;
         }
