@@ -176,9 +176,14 @@ impl FieldPath {
                 }
                 map.get(&self.rests[depth]).map(found).is_some()
             }
-            ValueRef::Array(items) => items
-                .iter()
-                .fold(false, |any, item| self.walk(item, depth, found) || any),
+            ValueRef::Array(items) => {
+                // Every element is walked: no short cut once one holds the field.
+                let mut any = false;
+                for item in items.iter() {
+                    any |= self.walk(item, depth, found);
+                }
+                any
+            }
             _ => false,
         }
     }
