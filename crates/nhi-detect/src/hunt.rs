@@ -224,15 +224,7 @@ impl AlertBook {
             Some(&slot) => &mut self.entries[slot],
             None => {
                 slots.insert(hit.principal.clone(), self.entries.len());
-                let alert = Alert {
-                    detector: hit.detector(),
-                    severity: hit.severity,
-                    owasp: Vec::new(),
-                    principal: hit.principal.clone(),
-                    time: hit.time,
-                    events: Vec::new(),
-                    summary: String::new(),
-                };
+                let alert = hit.empty_alert();
                 let first = SigmaMatch {
                     events: Vec::new(),
                     ..hit.clone()

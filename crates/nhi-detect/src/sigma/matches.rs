@@ -51,6 +51,19 @@ impl SigmaMatch {
     pub fn detector(&self) -> String {
         detector_id(&self.rule_id)
     }
+
+    /// An alert of this match's rule and principal that lists no event yet and has no summary.
+    pub(crate) fn empty_alert(&self) -> Alert {
+        Alert {
+            detector: self.detector(),
+            severity: self.severity,
+            owasp: Vec::new(),
+            principal: self.principal.clone(),
+            time: self.time,
+            events: Vec::new(),
+            summary: String::new(),
+        }
+    }
 }
 
 /// The detector id of a Sigma rule.
@@ -68,16 +81,7 @@ pub fn group_alerts(matches: &[SigmaMatch]) -> Vec<Alert> {
         let slot = *slot_of
             .entry((&hit.rule_id, &hit.principal))
             .or_insert_with(|| {
-                let alert = Alert {
-                    detector: hit.detector(),
-                    severity: hit.severity,
-                    owasp: Vec::new(),
-                    principal: hit.principal.clone(),
-                    time: hit.time,
-                    events: Vec::new(),
-                    summary: String::new(),
-                };
-                alerts.push((alert, hit));
+                alerts.push((hit.empty_alert(), hit));
                 alerts.len() - 1
             });
         let alert = &mut alerts[slot].0;

@@ -104,16 +104,8 @@ pub fn load(path: &Path, max_inflated: u64) -> Result<Normalised, InputProblem> 
 
 #[cfg(test)]
 mod tests {
+    use super::super::inflate::tests::gzip;
     use super::*;
-    use flate2::write::GzEncoder;
-    use flate2::Compression;
-    use std::io::Write;
-
-    fn gzip(bytes: &[u8]) -> Vec<u8> {
-        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
-        encoder.write_all(bytes).unwrap();
-        encoder.finish().unwrap()
-    }
 
     #[test]
     fn directories_yield_log_files_only_and_gzip_is_inflated() {
