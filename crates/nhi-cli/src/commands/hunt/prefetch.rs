@@ -14,7 +14,10 @@ pub struct Ordered<'s, T> {
 
 struct Shared<T> {
     state: Mutex<State<T>>,
-    changed: Condvar,
+    /// Signalled when the result the consumer waits for is done.
+    ready: Condvar,
+    /// Signalled when the consumer takes a result (one more item may be claimed) or stops.
+    room: Condvar,
 }
 
 struct State<T> {
@@ -25,6 +28,10 @@ struct State<T> {
     done: HashMap<usize, Option<T>>,
     /// The consumer stopped taking: workers finish.
     closed: bool,
+    /// Whether the consumer waits for item `taken`, and how many workers wait for room: a
+    /// condition variable is signalled only when someone waits on it.
+    consumer_waiting: bool,
+    workers_waiting: usize,
 }
 
 impl<T> Shared<T> {
@@ -33,12 +40,11 @@ impl<T> Shared<T> {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
 
-    fn wait<'g>(&self, guard: MutexGuard<'g, State<T>>) -> MutexGuard<'g, State<T>> {
-        self.changed
-            .wait(guard)
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
+fn wait<'g, T>(on: &Condvar, guard: MutexGuard<'g, State<T>>) -> MutexGuard<'g, State<T>> {
+    on.wait(guard)
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl<T> Ordered<'_, T> {
@@ -49,10 +55,14 @@ impl<T> Ordered<'_, T> {
             let next = state.taken;
             if let Some(result) = state.done.remove(&next) {
                 state.taken += 1;
-                self.shared.changed.notify_all();
+                if state.workers_waiting > 0 {
+                    self.shared.room.notify_one();
+                }
                 return result;
             }
-            state = self.shared.wait(state);
+            state.consumer_waiting = true;
+            state = wait(&self.shared.ready, state);
+            state.consumer_waiting = false;
         }
     }
 }
@@ -73,8 +83,11 @@ pub fn ordered<T: Send, R>(
             taken: 0,
             done: HashMap::new(),
             closed: false,
+            consumer_waiting: false,
+            workers_waiting: 0,
         }),
-        changed: Condvar::new(),
+        ready: Condvar::new(),
+        room: Condvar::new(),
     };
     let ahead = ahead.max(1);
     std::thread::scope(|scope| {
@@ -86,7 +99,9 @@ pub fn ordered<T: Send, R>(
                         && state.claimed < count
                         && state.claimed >= state.taken + ahead
                     {
-                        state = shared.wait(state);
+                        state.workers_waiting += 1;
+                        state = wait(&shared.room, state);
+                        state.workers_waiting -= 1;
                     }
                     if state.closed || state.claimed >= count {
                         break;
@@ -95,13 +110,16 @@ pub fn ordered<T: Send, R>(
                     state.claimed - 1
                 };
                 let result = catch_unwind(AssertUnwindSafe(|| work(index))).ok();
-                shared.lock().done.insert(index, result);
-                shared.changed.notify_all();
+                let mut state = shared.lock();
+                state.done.insert(index, result);
+                if state.consumer_waiting && index == state.taken {
+                    shared.ready.notify_one();
+                }
             });
         }
         let result = consume(&mut Ordered { shared: &shared });
         shared.lock().closed = true;
-        shared.changed.notify_all();
+        shared.room.notify_all();
         result
     })
 }
