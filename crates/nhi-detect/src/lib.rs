@@ -17,7 +17,7 @@ pub use hunt::{Hunt, MAX_LISTED_EVENTS};
 pub use shipped::SHIPPED_SIGMA_RULES;
 
 pub use normalise::{
-    earliest_time, normalise, LogSource, NormaliseError, Normalised, Position, Record,
+    earliest_time, normalise, CallerFacts, LogSource, NormaliseError, Normalised, Position, Record,
     RecordProblem,
 };
 pub use sigma::{

@@ -2,7 +2,7 @@
 //! detectors return results and errors, never a panic.
 
 use chrono::{TimeZone, Utc};
-use nhi_detect::{normalise, LogSource, Record, SigmaEngine};
+use nhi_detect::{normalise, CallerFacts, LogSource, Record, SigmaEngine};
 use nhi_model::{Event, Outcome};
 use proptest::prelude::*;
 use serde_json::{Map, Value};
@@ -110,7 +110,12 @@ fn record(source: LogSource, raw: Value) -> Record {
         raw_ref: None,
     };
     let raw = sonic_rs::from_str(&raw.to_string()).expect("serde_json writes JSON");
-    Record { source, event, raw }
+    Record {
+        source,
+        event,
+        raw,
+        caller: CallerFacts::default(),
+    }
 }
 
 /// Actions that the behavioural detectors look at, and a few they do not.

@@ -2,7 +2,7 @@
 //! request and response fields, who the caller is, and the principals a policy document lets in.
 //! Invariant: every reader returns `None` on a field that is absent or of another type.
 
-use crate::normalise::fields::{get, pick};
+use crate::normalise::fields::get;
 use crate::normalise::{LogSource, Record};
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value, ValueRef};
 
@@ -96,75 +96,43 @@ pub(crate) fn key_label(key: &str) -> String {
     format!("{head}…{tail}")
 }
 
-/// What CloudTrail says of a record's caller, read once per record for every detector (in one
-/// pass over `userIdentity`) instead of a search per field and detector.
-/// Every field is `None` (or `false`) when absent or not a string, as in the other readers.
-#[derive(Clone, Copy, Default)]
-pub(crate) struct Caller<'a> {
-    /// `userIdentity.type`.
-    kind: Option<&'a str>,
-    /// `userIdentity.arn`.
-    arn: Option<&'a str>,
-    /// `userIdentity.accessKeyId`.
-    access_key: Option<&'a str>,
-    /// Whether `userIdentity.invokedBy` names a service.
-    invoked_by: bool,
-    /// Whether `sessionCredentialFromConsole` is `"true"`.
-    pub from_console: bool,
+/// The session name of an assumed-role caller (`.../assumed-role/<role>/<session>`).
+pub(crate) fn session_name(record: &Record) -> Option<&str> {
+    if !record.caller.assumed_role {
+        return None;
+    }
+    let resource = raw_str(record, "userIdentity.arn")?.splitn(6, ':').nth(5)?;
+    let role_and_session = resource.strip_prefix("assumed-role/")?;
+    role_and_session.split_once('/').map(|(_, session)| session)
 }
 
-impl<'a> Caller<'a> {
-    /// The caller of `record` (empty when the record does not describe one).
-    pub(crate) fn of(record: &'a Record) -> Self {
-        let identity = get(&record.raw, "userIdentity");
-        let console = get(&record.raw, "sessionCredentialFromConsole");
-        let [kind, arn, access_key, invoked_by] = identity.map_or([None; 4], |identity| {
-            pick(identity, &["type", "arn", "accessKeyId", "invokedBy"])
-        });
-        let text = |field: Option<&'a Value>| field.and_then(|value| value.as_str());
-        Caller {
-            kind: text(kind),
-            arn: text(arn),
-            access_key: text(access_key),
-            invoked_by: text(invoked_by).is_some(),
-            from_console: text(console) == Some("true"),
-        }
-    }
+/// The EC2 instance whose role credentials the caller uses: EC2 names the session after the
+/// instance (`i-0123456789abcdef0`).
+pub(crate) fn instance_session(record: &Record) -> Option<&str> {
+    session_name(record).filter(|session| is_instance_id(session))
+}
 
-    /// The session name of an assumed-role caller (`.../assumed-role/<role>/<session>`).
-    pub(crate) fn session_name(&self) -> Option<&'a str> {
-        if self.kind? != "AssumedRole" {
-            return None;
-        }
-        let resource = self.arn?.splitn(6, ':').nth(5)?;
-        let role_and_session = resource.strip_prefix("assumed-role/")?;
-        role_and_session.split_once('/').map(|(_, session)| session)
-    }
+/// The long-term access key (`AKIA...`) the call was signed with, if any (the normaliser made it
+/// the event's credential).
+pub(crate) fn long_term_key(record: &Record) -> Option<&str> {
+    record
+        .event
+        .credential
+        .as_deref()?
+        .strip_prefix("aws-access-key:")
+        .filter(|key| key.starts_with("AKIA"))
+}
 
-    /// The EC2 instance whose role credentials the caller uses: EC2 names the session after
-    /// the instance (`i-0123456789abcdef0`).
-    pub(crate) fn instance_session(&self) -> Option<&'a str> {
-        self.session_name()
-            .filter(|session| is_instance_id(session))
-    }
-
-    /// The long-term access key (`AKIA...`) the call was signed with, if any.
-    pub(crate) fn long_term_key(&self) -> Option<&'a str> {
-        self.access_key.filter(|key| key.starts_with("AKIA"))
-    }
-
-    /// Whether an AWS service made the call on the caller's behalf (`invokedBy`, or a service
-    /// name where the source address would be): such calls say nothing about where a
-    /// credential is.
-    pub(crate) fn via_aws_service(&self, record: &Record) -> bool {
-        self.invoked_by
-            || record.event.principal.starts_with("aws:service:")
-            || record
-                .event
-                .source_ip
-                .as_deref()
-                .is_some_and(|ip| ip.ends_with(".amazonaws.com") || ip == "AWS Internal")
-    }
+/// Whether an AWS service made the call on the caller's behalf (`invokedBy`, or a service name
+/// where the source address would be): such calls say nothing about where a credential is.
+pub(crate) fn via_aws_service(record: &Record) -> bool {
+    record.caller.via_service
+        || record.event.principal.starts_with("aws:service:")
+        || record
+            .event
+            .source_ip
+            .as_deref()
+            .is_some_and(|ip| ip.ends_with(".amazonaws.com") || ip == "AWS Internal")
 }
 
 /// A policy document given as a JSON string (as CloudTrail logs them) or an object.

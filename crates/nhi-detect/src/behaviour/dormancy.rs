@@ -3,7 +3,7 @@
 //! deactivated, revoked or expired, and an identity the inventory does not know in a scope it
 //! covers. State: the last use of each long-term key, and the identities already reported.
 
-use super::{rule, Detector, Family, Hit, Seen};
+use super::{aws, rule, Detector, Family, Hit, Seen};
 use nhi_model::{OwaspNhi, RuleMeta, Severity, Timestamp};
 use std::collections::{HashMap, HashSet};
 
@@ -50,7 +50,7 @@ struct Lifecycle {
 
 impl Lifecycle {
     fn dormancy(&mut self, seen: &Seen<'_>, credential: &str, hits: &mut Vec<Hit>) {
-        if seen.caller.long_term_key().is_none() {
+        if aws::long_term_key(seen.record).is_none() {
             return;
         }
         let now = seen.time();

@@ -26,7 +26,7 @@ impl ToolKind {
         let record = seen.record;
         let agent = record.event.user_agent.as_deref().unwrap_or("");
         let console = aws::api(&record.event.action) == "signin:ConsoleLogin"
-            || seen.caller.from_console
+            || record.caller.console_session
             || [
                 "console.amazonaws.com",
                 "signin.amazonaws.com",

@@ -136,7 +136,7 @@ impl InstanceCredentials {
 impl Detector for InstanceCredentials {
     fn observe(&mut self, seen: &Seen<'_>, hits: &mut Vec<Hit>) {
         let record = seen.record;
-        if !aws::is_cloudtrail(record) || seen.caller.via_aws_service(record) {
+        if !aws::is_cloudtrail(record) || aws::via_aws_service(record) {
             return;
         }
         let Some(network) = seen.network else {
@@ -145,7 +145,7 @@ impl Detector for InstanceCredentials {
         if !network.is_client() {
             return;
         }
-        match seen.caller.instance_session() {
+        match aws::instance_session(record) {
             Some(instance) => self.judge(seen, instance, network, hits),
             None if record.event.outcome == nhi_model::Outcome::Success => {
                 self.remember_commander(seen, network)

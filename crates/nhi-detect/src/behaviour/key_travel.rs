@@ -47,10 +47,10 @@ impl KeyTravel {
 impl Detector for KeyTravel {
     fn observe(&mut self, seen: &Seen<'_>, hits: &mut Vec<Hit>) {
         let record = seen.record;
-        let Some(key) = seen.caller.long_term_key() else {
+        let Some(key) = aws::long_term_key(record) else {
             return;
         };
-        if seen.caller.via_aws_service(record) {
+        if aws::via_aws_service(record) {
             return;
         }
         let Some(network) = seen.network else {

@@ -74,8 +74,6 @@ pub(crate) struct Seen<'a> {
     /// How the caller refers to the record.
     pub index: usize,
     pub record: &'a Record,
-    /// What CloudTrail says of the caller, read once for every detector.
-    pub caller: aws::Caller<'a>,
     /// The network of the record's source address, parsed once for every detector.
     pub network: Option<net::Network>,
     /// The acting identity's number in this stream (for [`state::IdMap`]).
@@ -245,7 +243,6 @@ impl BehaviourStream {
         let seen = Seen {
             index,
             record,
-            caller: aws::Caller::of(record),
             network: record.event.source_ip.as_deref().map(net::Network::of),
             identity,
             mature: time >= first + self.config.learn,

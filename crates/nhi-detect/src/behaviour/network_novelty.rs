@@ -42,7 +42,7 @@ impl Detector for NewNetwork {
         let Some(network) = seen.network else {
             return;
         };
-        if aws::is_cloudtrail(record) && seen.caller.via_aws_service(record) {
+        if aws::is_cloudtrail(record) && aws::via_aws_service(record) {
             return;
         }
         if !network.is_client() {

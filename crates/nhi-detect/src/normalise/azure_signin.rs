@@ -8,7 +8,7 @@
 //! log names its key id. The action is `entra:SignIn`, the resource the one signed in to.
 
 use super::fields::{get, optional_str, parse_time};
-use super::{LogSource, Position, Record, RecordProblem};
+use super::{CallerFacts, LogSource, Position, Record, RecordProblem};
 use nhi_model::{Event, Outcome, Timestamp};
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
@@ -72,6 +72,7 @@ pub(super) fn record(input: &str, at: Position, raw: Value) -> Result<Record, Re
         source: LogSource::AzureSignIn,
         event,
         raw,
+        caller: CallerFacts::default(),
     })
 }
 

@@ -3,7 +3,7 @@
 //! action is `<service>:<eventName>` (e.g. `iam:CreateAccessKey`). Session secrets are redacted.
 
 use super::fields::{as_str, get, parse_time, pick, redact};
-use super::{LogSource, Position, Record, RecordProblem};
+use super::{CallerFacts, LogSource, Position, Record, RecordProblem};
 use nhi_model::{Event, Outcome};
 use sonic_rs::{JsonContainerTrait, JsonValueTrait, Value};
 
@@ -47,7 +47,7 @@ const SECRET_PATHS: [&str; 3] = [
 ];
 
 /// The top-level fields a record is read from, in one pass.
-const FIELDS: [&str; 11] = [
+const FIELDS: [&str; 12] = [
     "eventID",
     "eventTime",
     "userIdentity",
@@ -59,6 +59,7 @@ const FIELDS: [&str; 11] = [
     "resources",
     "requestParameters",
     "responseElements",
+    "sessionCredentialFromConsole",
 ];
 
 /// The `userIdentity` fields the principal is read from.
@@ -77,7 +78,7 @@ pub(super) fn record(input: &str, at: Position, mut raw: Value) -> Result<Record
     if !raw.is_object() {
         return Err(RecordProblem::NotAnObject);
     }
-    let [id, time, identity, service, name, error_code, ip, agent, resources, parameters, response] =
+    let [id, time, identity, service, name, error_code, ip, agent, resources, parameters, response, console] =
         pick(&raw, &FIELDS);
     let id = required(id, "eventID")?.to_string();
     let time = parse_time(required(time, "eventTime")?, "eventTime")?;
@@ -100,6 +101,11 @@ pub(super) fn record(input: &str, at: Position, mut raw: Value) -> Result<Record
         user_agent: as_str(agent, "userAgent")?.map(str::to_string),
         raw_ref: Some(at.raw_ref(input)),
     };
+    let caller = CallerFacts {
+        assumed_role: identity.kind == Some("AssumedRole"),
+        via_service: identity.invoked_by.and_then(Value::as_str).is_some(),
+        console_session: console.and_then(Value::as_str) == Some("true"),
+    };
     if response.is_some() {
         for path in SECRET_PATHS {
             redact(&mut raw, path);
@@ -109,6 +115,7 @@ pub(super) fn record(input: &str, at: Position, mut raw: Value) -> Result<Record
         source: LogSource::CloudTrail,
         event,
         raw,
+        caller,
     })
 }
 
@@ -294,6 +301,29 @@ mod tests {
         assert_eq!(event.outcome, Outcome::Denied);
         assert_eq!(event.source_ip.as_deref(), Some("203.0.113.7"));
         assert_eq!(event.raw_ref.as_deref(), Some("trail.json#0"));
+    }
+
+    #[test]
+    fn caller_facts_come_from_the_identity_and_the_console_flag() {
+        let plain = one(assumed_role_call()).unwrap().caller;
+        assert_eq!(
+            plain,
+            CallerFacts {
+                assumed_role: true,
+                ..CallerFacts::default()
+            }
+        );
+        let mut raw = assumed_role_call();
+        raw["userIdentity"]["type"] = json!("IAMUser");
+        raw["userIdentity"]["invokedBy"] = json!("cloudformation.amazonaws.com");
+        raw["sessionCredentialFromConsole"] = json!("true");
+        let facts = one(raw).unwrap().caller;
+        assert!(!facts.assumed_role && facts.via_service && facts.console_session);
+        let mut raw = assumed_role_call();
+        raw["userIdentity"]["invokedBy"] = json!(null);
+        raw["sessionCredentialFromConsole"] = json!(true);
+        let facts = one(raw).unwrap().caller;
+        assert!(!facts.via_service && !facts.console_session);
     }
 
     #[test]

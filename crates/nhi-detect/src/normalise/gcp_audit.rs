@@ -6,7 +6,7 @@
 //! Private key material a response may carry is redacted.
 
 use super::fields::{get, optional_str, redact, required_str, required_time};
-use super::{LogSource, Position, Record, RecordProblem};
+use super::{CallerFacts, LogSource, Position, Record, RecordProblem};
 use nhi_model::{Event, Outcome};
 use sonic_rs::{JsonValueTrait, Value};
 
@@ -49,6 +49,7 @@ pub(super) fn record(input: &str, at: Position, mut raw: Value) -> Result<Record
         source: LogSource::GcpAudit,
         event,
         raw,
+        caller: CallerFacts::default(),
     })
 }
 

@@ -6,7 +6,7 @@
 //! names it. Audit entries record what happened, so every outcome is a success.
 
 use super::fields::{get, optional_str, parse_time};
-use super::{LogSource, Position, Record, RecordProblem};
+use super::{CallerFacts, LogSource, Position, Record, RecordProblem};
 use nhi_model::{Event, Outcome, Timestamp};
 use sonic_rs::{JsonValueTrait, Value};
 
@@ -45,6 +45,7 @@ pub(super) fn record(input: &str, at: Position, raw: Value) -> Result<Record, Re
         source: LogSource::GitHubAudit,
         event,
         raw,
+        caller: CallerFacts::default(),
     })
 }
 

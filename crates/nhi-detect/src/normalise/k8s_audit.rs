@@ -3,7 +3,7 @@
 //! Panic > ResponseStarted > RequestReceived), at the position of the first. Secret data is redacted.
 
 use super::fields::{get, get_mut, optional_str, parse_time, required_str, REDACTED};
-use super::{LogSource, Position, Record, RecordProblem};
+use super::{CallerFacts, LogSource, Position, Record, RecordProblem};
 use foldhash::{HashMap, HashMapExt};
 use nhi_model::{Event, Outcome};
 use sonic_rs::{JsonValueMutTrait, JsonValueTrait, Value, ValueRef};
@@ -102,6 +102,7 @@ fn record(input: &str, at: Position, mut raw: Value) -> Result<(Record, u8), Rec
             source: LogSource::K8sAudit,
             event,
             raw,
+            caller: CallerFacts::default(),
         },
         rank,
     ))

@@ -104,6 +104,20 @@ pub struct Record {
     pub event: Event,
     /// The record as logged, with secret values redacted.
     pub raw: Value,
+    /// What the normaliser read of the caller on its way, for the detectors.
+    pub caller: CallerFacts,
+}
+
+/// Facts about a record's caller that a normaliser reads anyway (CloudTrail's; all false for
+/// the other logs), so that detectors need not search the raw record for them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CallerFacts {
+    /// The caller is an assumed-role session (`userIdentity.type` is `AssumedRole`).
+    pub assumed_role: bool,
+    /// An AWS service made the call on the caller's behalf (`userIdentity.invokedBy`).
+    pub via_service: bool,
+    /// The call used the credentials of a console session (`sessionCredentialFromConsole`).
+    pub console_session: bool,
 }
 
 /// What one input normalised to: the records in input order, and the records that were skipped.
