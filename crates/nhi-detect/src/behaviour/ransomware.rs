@@ -165,14 +165,16 @@ impl Detector for Ransomware {
                 }
             }
             "s3:PutObject" => {
-                let key = aws::param_str(record, "key").unwrap_or("");
-                let lower = key.to_lowercase();
-                let note_like = NOTE_WORDS.iter().any(|word| lower.contains(word));
                 let deleted = self
                     .recent
                     .get(seen.principal())
                     .map_or(0, DistinctWindow::distinct);
-                if note_like && deleted >= NOTE_AFTER_DELETIONS {
+                if deleted < NOTE_AFTER_DELETIONS {
+                    return;
+                }
+                let key = aws::param_str(record, "key").unwrap_or("");
+                let lower = key.to_lowercase();
+                if NOTE_WORDS.iter().any(|word| lower.contains(word)) {
                     let bucket = aws::param_str(record, "bucketName").unwrap_or("?");
                     let detail = format!(
                         "wrote {bucket}/{key} after deleting {deleted} objects within the hour"
