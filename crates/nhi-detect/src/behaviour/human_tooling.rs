@@ -27,13 +27,15 @@ impl ToolKind {
         let agent = record.event.user_agent.as_deref().unwrap_or("");
         let console = aws::api(&record.event.action) == "signin:ConsoleLogin"
             || record.caller.console_session
-            || [
-                "console.amazonaws.com",
-                "signin.amazonaws.com",
-                "console.aws.amazon.com",
-            ]
-            .iter()
-            .any(|host| agent.contains(host));
+            // Every console host names Amazon: one search rules most agents out.
+            || agent.contains("amazon")
+                && [
+                    "console.amazonaws.com",
+                    "signin.amazonaws.com",
+                    "console.aws.amazon.com",
+                ]
+                .iter()
+                .any(|host| agent.contains(host));
         if console {
             ToolKind::Console
         } else if agent.starts_with("Mozilla/") {
