@@ -14,6 +14,7 @@ mod matches;
 mod modifiers;
 mod parse;
 mod pattern;
+mod regex;
 mod rule;
 mod transform;
 

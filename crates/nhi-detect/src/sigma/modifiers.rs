@@ -6,10 +6,10 @@
 use super::error::LoadProblem;
 use super::fieldmap::{field_paths, FieldPath};
 use super::pattern::{Pattern, SigmaString};
+use super::regex::{RegexFlags, SigmaRegex};
 use super::rule::{SearchItem, SigmaValue};
 use super::transform::{base64_forms, expand, windash, Utf16, MAX_ALTERNATIVES};
 use crate::normalise::LogSource;
-use regex::{Regex, RegexBuilder};
 use std::collections::HashMap;
 use std::net::IpAddr;
 
@@ -27,7 +27,7 @@ pub(crate) enum Predicate {
         text: String,
     },
     Bool(bool),
-    Regex(Regex),
+    Regex(SigmaRegex),
     Cidr(Cidr),
     Compare(Comparison, f64),
     /// The field's value compared with another field of the same record.
@@ -422,11 +422,12 @@ fn compile_value(
             multi_line,
             dot_all,
         } => {
-            let regex = RegexBuilder::new(&text()?)
-                .case_insensitive(insensitive)
-                .multi_line(multi_line)
-                .dot_matches_new_line(dot_all)
-                .build()
+            let flags = RegexFlags {
+                insensitive,
+                multi_line,
+                dot_all,
+            };
+            let regex = SigmaRegex::new(&text()?, flags)
                 .map_err(|error| format!("invalid regular expression: {error}"))?;
             Predicate::Regex(regex)
         }
