@@ -1,6 +1,7 @@
 //! The earliest record time of an input, read from its bytes without parsing the JSON: what a
 //! replay needs to know about a file before it reads the file's records for real.
 
+use super::fields::rfc3339;
 use memchr::memmem;
 use nhi_model::Timestamp;
 
@@ -54,9 +55,7 @@ fn value_after(bytes: &[u8], at: usize, millis: bool) -> Option<Timestamp> {
     let rest = rest.strip_prefix(b"\"")?;
     let end = memchr::memchr(b'"', &rest[..rest.len().min(LONGEST_TIME + 1)])?;
     let text = std::str::from_utf8(&rest[..end]).ok()?;
-    chrono::DateTime::parse_from_rfc3339(text)
-        .ok()
-        .map(|time| time.to_utc())
+    rfc3339(text)
 }
 
 /// A JSON integer of milliseconds since the epoch, as GitHub writes `@timestamp`.

@@ -82,9 +82,46 @@ pub(crate) fn required_time(value: &Value, path: &'static str) -> Result<Timesta
 }
 
 pub(crate) fn parse_time(text: &str, path: &'static str) -> Result<Timestamp, RecordProblem> {
-    chrono::DateTime::parse_from_rfc3339(text)
-        .map(|time| time.to_utc())
-        .map_err(|_| RecordProblem::BadTime { field: path })
+    rfc3339(text).ok_or(RecordProblem::BadTime { field: path })
+}
+
+/// An RFC 3339 time. The shape nearly every log writes, `2024-07-30T21:31:21Z`, is read
+/// directly; anything else goes through chrono's full parser.
+pub(crate) fn rfc3339(text: &str) -> Option<Timestamp> {
+    common_utc(text).or_else(|| {
+        chrono::DateTime::parse_from_rfc3339(text)
+            .ok()
+            .map(|time| time.to_utc())
+    })
+}
+
+/// `YYYY-MM-DDTHH:MM:SSZ` exactly (a valid date, no leap second), else `None`.
+fn common_utc(text: &str) -> Option<Timestamp> {
+    let bytes: &[u8; 20] = text.as_bytes().try_into().ok()?;
+    let separators = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'Z'),
+    ];
+    if separators.iter().any(|&(at, byte)| bytes[at] != byte) {
+        return None;
+    }
+    let number = |from: usize, to: usize| {
+        bytes[from..to].iter().try_fold(0u32, |value, byte| {
+            byte.is_ascii_digit()
+                .then(|| value * 10 + u32::from(byte - b'0'))
+        })
+    };
+    let date = chrono::NaiveDate::from_ymd_opt(
+        i32::try_from(number(0, 4)?).ok()?,
+        number(5, 7)?,
+        number(8, 10)?,
+    )?;
+    let time = date.and_hms_opt(number(11, 13)?, number(14, 16)?, number(17, 19)?)?;
+    Some(time.and_utc())
 }
 
 /// Replaces the string at `path` (if any) so that a secret never leaves the normaliser.
@@ -132,6 +169,39 @@ mod tests {
         }
         assert_eq!(found[1].and_then(Value::as_i64), Some(1));
         assert_eq!(pick(&json!([1]), &["a"]), [None]);
+    }
+
+    #[test]
+    fn the_common_time_shape_reads_as_chrono_reads_it() {
+        for text in [
+            "2024-07-30T21:31:21Z",
+            "2024-02-29T23:59:59Z",
+            "2023-02-29T00:00:00Z",
+            "2024-07-30T24:00:00Z",
+            "2016-12-31T23:59:60Z",
+            "2024-07-30T21:31:21.5Z",
+            "2024-07-30T21:31:21+02:00",
+            "2024-07-30t21:31:21z",
+            "2024-07-30T21:31:2xZ",
+            "+024-07-30T21:31:21Z",
+        ] {
+            let chrono = chrono::DateTime::parse_from_rfc3339(text)
+                .ok()
+                .map(|time| time.to_utc());
+            assert_eq!(rfc3339(text), chrono, "{text}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn any_common_shaped_time_reads_as_chrono_reads_it(
+            year in 0u32..10000, month in 0u32..14, day in 0u32..33,
+            hour in 0u32..26, minute in 0u32..62, second in 0u32..62,
+        ) {
+            let text = format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z");
+            let chrono = chrono::DateTime::parse_from_rfc3339(&text).ok().map(|time| time.to_utc());
+            proptest::prop_assert_eq!(rfc3339(&text), chrono);
+        }
     }
 
     #[test]
