@@ -690,19 +690,22 @@ mod tests {
             .collect()
     }
 
-    fn row(line: usize, key: &str, value: &str) -> (usize, String, String) {
-        (line, key.into(), value.into())
+    /// Asserts the (line, key, value) fields `context_of(text, value)` gives.
+    fn assert_context(text: &str, value: &str, expected: &[(usize, &str, &str)]) {
+        let expected: Vec<(usize, String, String)> = expected
+            .iter()
+            .map(|&(line, key, value)| (line, key.into(), value.into()))
+            .collect();
+        assert_eq!(context_of(text, value), expected, "{text}");
     }
 
     #[test]
     fn a_json_object_gives_its_host_and_user() {
         let text = "{\n    \"host\": \"files.corp.internal\",\n    \"port\": 22,\n    \"user\": \"deploy\",\n    \"password\": \"Kq2-vLz9\",\n    \"remote\": \"/var/www\"\n}\n";
-        assert_eq!(
-            context_of(text, "Kq2-vLz9"),
-            [
-                row(2, "host", "files.corp.internal"),
-                row(4, "user", "deploy")
-            ]
+        assert_context(
+            text,
+            "Kq2-vLz9",
+            &[(2, "host", "files.corp.internal"), (4, "user", "deploy")],
         );
     }
 
@@ -728,68 +731,69 @@ mod tests {
     #[test]
     fn an_xml_element_gives_its_siblings_and_the_opener() {
         let text = "<Servers>\n  <Server>\n    <Host>ftp.corp.internal</Host>\n    <User>deploy</User>\n    <!-- saved -->\n    <Pass>Kq2-vLz9</Pass>\n    <Name>site</Name>\n  </Server>\n</Servers>\n";
-        assert_eq!(
-            context_of(text, "Kq2-vLz9"),
-            [
-                row(3, "Host", "ftp.corp.internal"),
-                row(4, "User", "deploy")
-            ]
+        assert_context(
+            text,
+            "Kq2-vLz9",
+            &[(3, "Host", "ftp.corp.internal"), (4, "User", "deploy")],
         );
         let attrs = "  <webServer id=\"1\" url=\"https://deploy.corp.internal\">\n    <fileTransfer host=\"ftp.corp.internal\" password=\"9f8e7d\" username=\"deploy\">\n    </fileTransfer>\n";
-        assert_eq!(
-            context_of(attrs, "9f8e7d"),
-            [
-                row(1, "url", "https://deploy.corp.internal"),
-                row(2, "host", "ftp.corp.internal"),
-                row(2, "username", "deploy")
-            ]
+        assert_context(
+            attrs,
+            "9f8e7d",
+            &[
+                (1, "url", "https://deploy.corp.internal"),
+                (2, "host", "ftp.corp.internal"),
+                (2, "username", "deploy"),
+            ],
         );
     }
 
     #[test]
     fn keyword_files_and_php_assignments() {
         let esmtp = "identity \"ops@corp.internal\"\nhostname smtp.corp.internal:587\nusername \"ops@corp.internal\"\npassword \"Kq2-vLz9\"\nstarttls required\n";
-        assert_eq!(
-            context_of(esmtp, "Kq2-vLz9"),
-            [
-                row(1, "identity", "ops@corp.internal"),
-                row(2, "hostname", "smtp.corp.internal:587"),
-                row(3, "username", "ops@corp.internal")
-            ]
+        assert_context(
+            esmtp,
+            "Kq2-vLz9",
+            &[
+                (1, "identity", "ops@corp.internal"),
+                (2, "hostname", "smtp.corp.internal:587"),
+                (3, "username", "ops@corp.internal"),
+            ],
         );
         let netrc = "machine api.corp.internal login ci password Kq2-vLz9\n";
-        assert_eq!(
-            context_of(netrc, "Kq2-vLz9"),
-            [
-                row(1, "machine", "api.corp.internal"),
-                row(1, "login", "ci")
-            ]
+        assert_context(
+            netrc,
+            "Kq2-vLz9",
+            &[(1, "machine", "api.corp.internal"), (1, "login", "ci")],
         );
         let php = "<?php\n    $dbhost = 'db.corp.internal';\n    $dbname = 'shop';\n    $dbuser = 'shop';\n    $dbpasswd = 'Kq2-vLz9';\n?>\n";
-        assert_eq!(
-            context_of(php, "Kq2-vLz9"),
-            [
-                row(2, "$dbhost", "db.corp.internal"),
-                row(3, "$dbname", "shop"),
-                row(4, "$dbuser", "shop")
-            ]
+        assert_context(
+            php,
+            "Kq2-vLz9",
+            &[
+                (2, "$dbhost", "db.corp.internal"),
+                (3, "$dbname", "shop"),
+                (4, "$dbuser", "shop"),
+            ],
         );
         let define = "define( 'DB_NAME', 'shop' );\ndefine( 'DB_USER', 'shop' );\ndefine( 'DB_PASSWORD', 'Kq2-vLz9' );\n";
-        assert_eq!(
-            context_of(define, "Kq2-vLz9"),
-            [row(1, "DB_NAME", "shop"), row(2, "DB_USER", "shop")]
+        assert_context(
+            define,
+            "Kq2-vLz9",
+            &[(1, "DB_NAME", "shop"), (2, "DB_USER", "shop")],
         );
     }
 
     #[test]
     fn values_never_carry_secrets() {
         let text = "[remote]\nurl = https://ci:Zr7-kQ3w@git.corp.internal/repo.git\nuser = ci\ntoken = Kq2-vLz9Xc\n";
-        assert_eq!(
-            context_of(text, "Kq2-vLz9Xc"),
-            [
-                row(2, "url", "https://git.corp.internal/repo.git"),
-                row(3, "user", "ci")
-            ]
+        assert_context(
+            text,
+            "Kq2-vLz9Xc",
+            &[
+                (2, "url", "https://git.corp.internal/repo.git"),
+                (3, "user", "ci"),
+            ],
         );
         let uri = "  uri: \"mongodb://app:Kq2-vLz9@mongo.corp.internal:27017/main\"\n";
         assert!(
@@ -823,24 +827,25 @@ mod tests {
     #[test]
     fn code_lines_do_not_speak_for_a_block() {
         let text = "sk = 'Kq2-vLz9Xc'\nreq.post = {\"url\": \"http://app.corp.internal\", \"user\": \"ops\"}\nexport SMTP_USER=ops\n";
-        assert_eq!(context_of(text, "Kq2-vLz9Xc"), [row(3, "SMTP_USER", "ops")]);
+        assert_context(text, "Kq2-vLz9Xc", &[(3, "SMTP_USER", "ops")]);
     }
 
     #[test]
     fn a_yaml_list_item_leads_with_its_key() {
         let text = "github.com:\n- user: ops-bot\n  oauth_token: \"Kq2-vLz9Xc\"\n";
-        assert_eq!(context_of(text, "Kq2-vLz9Xc"), [row(2, "user", "ops-bot")]);
+        assert_context(text, "Kq2-vLz9Xc", &[(2, "user", "ops-bot")]);
     }
 
     #[test]
     fn an_object_keyed_by_its_host_names_the_place() {
         let docker = "{\n  \"auths\": {\n    \"https://registry.corp.internal/v2/\": {\n      \"email\": \"ci@corp.internal\",\n      \"auth\": \"Y2k6S3EyLXZMejlYYw==\"\n    }\n  }\n}\n";
-        assert_eq!(
-            context_of(docker, "Y2k6S3EyLXZMejlYYw=="),
-            [
-                row(3, "section", "https://registry.corp.internal/v2/"),
-                row(4, "email", "ci@corp.internal")
-            ]
+        assert_context(
+            docker,
+            "Y2k6S3EyLXZMejlYYw==",
+            &[
+                (3, "section", "https://registry.corp.internal/v2/"),
+                (4, "email", "ci@corp.internal"),
+            ],
         );
         let settings = "{\n  \"compilerOptions\": {\n    \"token\": \"Kq2-vLz9Xc\"\n  }\n}\n";
         assert!(context_of(settings, "Kq2-vLz9Xc").is_empty());
@@ -849,9 +854,10 @@ mod tests {
     #[test]
     fn certificate_urls_are_not_places() {
         let text = "{\n  \"client_email\": \"ci@corp.internal\",\n  \"client_x509_cert_url\": \"https://certs.corp.internal/ci\",\n  \"private_key_id\": \"Kq2-vLz9Xc\"\n}\n";
-        assert_eq!(
-            context_of(text, "Kq2-vLz9Xc"),
-            [row(2, "client_email", "ci@corp.internal")]
+        assert_context(
+            text,
+            "Kq2-vLz9Xc",
+            &[(2, "client_email", "ci@corp.internal")],
         );
     }
 
