@@ -84,6 +84,22 @@ fn bad_records_are_skipped_with_their_line_or_index() {
 }
 
 #[test]
+fn a_syntax_error_names_its_place_but_quotes_none_of_the_input() {
+    let secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY";
+    let broken = format!("{{\"Records\": [{{\"secretAccessKey\": \"{secret}\" ,, }}]}}");
+    let lines = format!("{{\"token\": \"{secret}\" oops}}\n");
+    for text in [broken, lines] {
+        let (_, errors) = ids(&text, Some(LogSource::CloudTrail));
+        let shown = errors[0].to_string();
+        assert!(
+            shown.starts_with("input: not valid JSON at line 1, column "),
+            "{shown}"
+        );
+        assert!(!shown.contains("KEY") && !shown.contains('\n'), "{shown}");
+    }
+}
+
+#[test]
 fn broken_documents_and_unknown_sources_are_reported_once() {
     let (found, errors) = ids("{\n  \"Records\": [\n    {\"eventID\": \n", None);
     assert!(found.is_empty());

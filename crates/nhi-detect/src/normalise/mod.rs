@@ -303,7 +303,7 @@ fn split_records(
                 input: input.to_string(),
                 line: number + 1,
                 column: error.column(),
-                message: error.to_string(),
+                message: syntax_message(&error),
             }),
         }
     }
@@ -315,7 +315,17 @@ fn syntax_error(input: &str, error: &sonic_rs::Error) -> NormaliseError {
         input: input.to_string(),
         line: error.line(),
         column: error.column(),
-        message: error.to_string(),
+        message: syntax_message(error),
+    }
+}
+
+/// What went wrong, without the excerpt of the input sonic-rs quotes after its position: the
+/// excerpt may hold a secret the record carries.
+fn syntax_message(error: &sonic_rs::Error) -> String {
+    let text = error.to_string();
+    match text.split_once(" at line ") {
+        Some((message, _)) => message.to_string(),
+        None => text,
     }
 }
 
