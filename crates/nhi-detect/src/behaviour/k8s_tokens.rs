@@ -106,7 +106,9 @@ impl TokenUse {
     }
 
     fn two_addresses(&mut self, seen: &Seen<'_>, credential: &str, ip: &str, hits: &mut Vec<Hit>) {
-        if !credential.starts_with("k8s-credential:JTI=") || !Network::of(ip).is_client() {
+        if !credential.starts_with("k8s-credential:JTI=")
+            || !seen.network.is_some_and(|network| network.is_client())
+        {
             return;
         }
         let (first_ip, first_event) = self.tokens.touch(credential, seen.time(), || {
